@@ -4,9 +4,11 @@ import {
   clientAckSchema,
   clientEventNames,
   clientEvents,
+  roomForTarget,
   serverEnvelopeSchema,
   serverEventNames,
   serverEvents,
+  streamName,
 } from './catalog.js';
 import { ErrorCode } from './errors.js';
 import { canAccessModule, modulesForRoles } from './policy.js';
@@ -78,6 +80,14 @@ describe('client requests', () => {
 });
 
 describe('rooms', () => {
+  it('name streams per channel and target room', () => {
+    expect(streamName('kpi', roomForTarget({ kind: 'module', tenantId: 'acme', module: 'risk' }))).toBe(
+      'kpi@tenant:acme:module:risk',
+    );
+    expect(roomForTarget({ kind: 'system' })).toBe('system');
+    expect(roomForTarget({ kind: 'user', tenantId: 'acme', userId: 'u1' })).toBe('tenant:acme:user:u1');
+  });
+
   it('round-trip through parseRoom', () => {
     expect(parseRoom(rooms.user('acme', 'u-1'))).toEqual({ kind: 'user', tenantId: 'acme', userId: 'u-1' });
     expect(parseRoom(rooms.module('acme', 'risk'))).toEqual({ kind: 'module', tenantId: 'acme', module: 'risk' });

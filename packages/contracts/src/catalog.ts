@@ -14,6 +14,7 @@ import {
   SystemAlert,
 } from './payloads.js';
 import { StreamCursors } from './protocol.js';
+import { type RoomName, rooms } from './rooms.js';
 
 /** A channel is one kind of ordered stream; in a given room it is one stream with its own sequence. */
 export const Channel = z.enum(['session', 'kpi', 'dashboard', 'notifications', 'alerts', 'presence']);
@@ -233,4 +234,30 @@ export function clientAckSchema<TEvent extends ClientEventName>(
 /** Whether the catalog allows publishing `event` to `target`. */
 export function allowsTarget(event: ServerEventName, target: Target): boolean {
   return (serverEvents[event].targets as readonly TargetKind[]).includes(target.kind);
+}
+
+/** The room a target names. */
+export function roomForTarget(target: Target): RoomName {
+  switch (target.kind) {
+    case 'user':
+      return rooms.user(target.tenantId, target.userId);
+    case 'role':
+      return rooms.role(target.tenantId, target.role);
+    case 'tenant':
+      return rooms.tenant(target.tenantId);
+    case 'module':
+      return rooms.module(target.tenantId, target.module);
+    case 'dashboard':
+      return rooms.dashboard(target.tenantId);
+    case 'system':
+      return rooms.system();
+  }
+}
+
+/**
+ * The name of one ordered stream: a channel in a room, e.g. `kpi@tenant:acme:module:risk`.
+ * Sequence numbers, cursors and replay are all per stream name.
+ */
+export function streamName(channel: Channel, room: RoomName): string {
+  return `${channel}@${room}`;
 }
