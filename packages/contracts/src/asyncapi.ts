@@ -18,9 +18,9 @@ const channelsByTarget: Record<TargetKind, { address: string; parameters: string
     description: "Subscribers to a module's KPIs in a tenant.",
   },
   dashboard: {
-    address: 'tenant:{tenantId}:dashboard',
-    parameters: ['tenantId'],
-    description: 'Dashboard subscribers.',
+    address: 'tenant:{tenantId}:dashboard:{role}',
+    parameters: ['tenantId', 'role'],
+    description: "Dashboard subscribers of a role: summaries hold only that role's modules.",
   },
   system: { address: 'system', parameters: [], description: 'Everyone: system-wide alerts only.' },
 };

@@ -92,7 +92,11 @@ describe('rooms', () => {
     expect(parseRoom(rooms.user('acme', 'u-1'))).toEqual({ kind: 'user', tenantId: 'acme', userId: 'u-1' });
     expect(parseRoom(rooms.module('acme', 'risk'))).toEqual({ kind: 'module', tenantId: 'acme', module: 'risk' });
     expect(parseRoom(rooms.role('acme', 'ADMIN'))).toEqual({ kind: 'role', tenantId: 'acme', role: 'ADMIN' });
-    expect(parseRoom(rooms.dashboard('acme'))).toEqual({ kind: 'dashboard', tenantId: 'acme' });
+    expect(parseRoom(rooms.dashboard('acme', 'RISK_ANALYST'))).toEqual({
+      kind: 'dashboard',
+      tenantId: 'acme',
+      role: 'RISK_ANALYST',
+    });
     expect(parseRoom(rooms.tenant('acme'))).toEqual({ kind: 'tenant', tenantId: 'acme' });
     expect(parseRoom('system')).toEqual({ kind: 'system' });
     expect(parseRoom('lobby')).toBeUndefined();

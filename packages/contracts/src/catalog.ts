@@ -26,7 +26,7 @@ export const Target = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('role'), tenantId: TenantId, role: Role }),
   z.object({ kind: z.literal('tenant'), tenantId: TenantId }),
   z.object({ kind: z.literal('module'), tenantId: TenantId, module: Module }),
-  z.object({ kind: z.literal('dashboard'), tenantId: TenantId }),
+  z.object({ kind: z.literal('dashboard'), tenantId: TenantId, role: Role }),
   z.object({ kind: z.literal('system') }),
 ]);
 export type Target = z.infer<typeof Target>;
@@ -81,7 +81,7 @@ export const serverEvents = {
   'dashboard:update': serverEvent({
     channel: 'dashboard',
     data: DashboardSummary,
-    description: "The tenant's summary cards and top KPIs.",
+    description: "A role's summary cards and top KPIs (only the modules that role may see).",
     targets: ['dashboard'],
     conflatable: true,
   }),
@@ -134,13 +134,13 @@ export const clientEvents = {
   }),
   'dashboard:subscribe': clientEvent({
     request: Empty,
-    response: StreamPosition,
-    description: "Join the tenant's dashboard summary stream.",
+    response: z.object({ streams: z.array(StreamPosition) }),
+    description: "Join the dashboard summary streams of the user's roles.",
   }),
   'dashboard:unsubscribe': clientEvent({
     request: Empty,
     response: Empty,
-    description: "Leave the tenant's dashboard summary stream.",
+    description: 'Leave the dashboard summary streams.',
   }),
   'notifications:subscribe': clientEvent({
     request: Empty,
@@ -248,7 +248,7 @@ export function roomForTarget(target: Target): RoomName {
     case 'module':
       return rooms.module(target.tenantId, target.module);
     case 'dashboard':
-      return rooms.dashboard(target.tenantId);
+      return rooms.dashboard(target.tenantId, target.role);
     case 'system':
       return rooms.system();
   }

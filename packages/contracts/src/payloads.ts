@@ -36,6 +36,8 @@ export type KpiUpdate = z.infer<typeof KpiUpdate>;
 
 export const DashboardSummary = z.object({
   tenantId: TenantId,
+  /** The role this summary was made for; a user with several roles merges cards by KPI key. */
+  role: Role,
   /** One headline figure per module the viewer may see. */
   cards: z.array(Kpi).max(24),
   /** The indicators that moved most recently. */

@@ -71,7 +71,8 @@ export const KpiSnapshot = z.object({
 });
 export type KpiSnapshot = z.infer<typeof KpiSnapshot>;
 
-export const DashboardSnapshot = DashboardSummary.extend({ position: StreamPosition });
+/** The viewer's summary: the union of its roles' modules, with the position of each role's stream. */
+export const DashboardSnapshot = DashboardSummary.omit({ role: true }).extend({ positions: z.array(StreamPosition) });
 export type DashboardSnapshot = z.infer<typeof DashboardSnapshot>;
 
 export const NotificationsQuery = z.object({

@@ -9,7 +9,11 @@ export type TenantRoom = `tenant:${TenantId}`;
 export type UserRoom = `tenant:${TenantId}:user:${UserId}`;
 export type RoleRoom = `tenant:${TenantId}:role:${Role}`;
 export type ModuleRoom = `tenant:${TenantId}:module:${Module}`;
-export type DashboardRoom = `tenant:${TenantId}:dashboard`;
+/**
+ * Dashboard summaries are per role: a summary only holds the modules its role may see, so one
+ * broadcast never shows a role figures the policy hides from it.
+ */
+export type DashboardRoom = `tenant:${TenantId}:dashboard:${Role}`;
 /** The one room without a tenant: system-wide alerts only. */
 export type SystemRoom = 'system';
 export type RoomName = TenantRoom | UserRoom | RoleRoom | ModuleRoom | DashboardRoom | SystemRoom;
@@ -19,14 +23,14 @@ export const rooms = {
   user: (tenantId: TenantId, userId: UserId): UserRoom => `tenant:${tenantId}:user:${userId}`,
   role: (tenantId: TenantId, role: Role): RoleRoom => `tenant:${tenantId}:role:${role}`,
   module: (tenantId: TenantId, module: Module): ModuleRoom => `tenant:${tenantId}:module:${module}`,
-  dashboard: (tenantId: TenantId): DashboardRoom => `tenant:${tenantId}:dashboard`,
+  dashboard: (tenantId: TenantId, role: Role): DashboardRoom => `tenant:${tenantId}:dashboard:${role}`,
   system: (): SystemRoom => 'system',
 } as const;
 
 export type ParsedRoom =
   | { kind: 'system' }
   | { kind: 'tenant'; tenantId: string }
-  | { kind: 'dashboard'; tenantId: string }
+  | { kind: 'dashboard'; tenantId: string; role: string }
   | { kind: 'user'; tenantId: string; userId: string }
   | { kind: 'role'; tenantId: string; role: string }
   | { kind: 'module'; tenantId: string; module: string };
@@ -38,7 +42,6 @@ export function parseRoom(name: string): ParsedRoom | undefined {
   if (parts[0] !== 'tenant' || !parts[1]) return undefined;
   const tenantId = parts[1];
   if (parts.length === 2) return { kind: 'tenant', tenantId };
-  if (parts.length === 3 && parts[2] === 'dashboard') return { kind: 'dashboard', tenantId };
   if (parts.length !== 4 || !parts[3]) return undefined;
   const value = parts[3];
   switch (parts[2]) {
@@ -48,6 +51,8 @@ export function parseRoom(name: string): ParsedRoom | undefined {
       return { kind: 'role', tenantId, role: value };
     case 'module':
       return { kind: 'module', tenantId, module: value };
+    case 'dashboard':
+      return { kind: 'dashboard', tenantId, role: value };
     default:
       return undefined;
   }
