@@ -1,0 +1,94 @@
+import type { KpiUpdate, ServerEventData, ServerEventName } from '@org/contracts';
+
+const MAX_KPIS_PER_UPDATE = 100;
+
+type Merge<TData> = (pending: TData, next: TData) => TData | undefined;
+
+/** KPIs merged by key, latest value wins, first-seen order kept; undefined when the frame would be too big. */
+const mergeKpiUpdates: Merge<KpiUpdate> = (pending, next) => {
+  const byKey = new Map(pending.kpis.map((kpi) => [kpi.key, kpi]));
+  for (const kpi of next.kpis) byKey.set(kpi.key, kpi);
+  if (byKey.size > MAX_KPIS_PER_UPDATE) return undefined;
+  return { ...next, kpis: [...byKey.values()] };
+};
+
+const mergers: { [E in ServerEventName]?: Merge<ServerEventData<E>> } = {
+  'kpi:update': mergeKpiUpdates,
+  'dashboard:update': (_pending, next) => next,
+};
+
+/** How a conflatable event's data folds into a pending frame; undefined: flush the pending frame first. */
+export function mergeConflated<E extends ServerEventName>(
+  event: E,
+  pending: ServerEventData<E>,
+  next: ServerEventData<E>,
+): ServerEventData<E> | undefined {
+  const merge = mergers[event] as Merge<ServerEventData<E>> | undefined;
+  return merge ? merge(pending, next) : next;
+}
+
+/** One frame waiting for its window to close. */
+export type PendingFrame = {
+  event: ServerEventName;
+  room: string;
+  stream: string;
+  id: string;
+  seq: number;
+  data: unknown;
+  /** `performance.now()` of every publish folded in, for the latency histogram. */
+  publishedAt: number[];
+  timer: NodeJS.Timeout;
+};
+
+/**
+ * Holds at most one pending frame per stream. The first publish in a window reserves the frame's id
+ * and sequence number and starts the timer; later publishes merge into it; the timer emits it. So
+ * the added delay is bounded by the window, and sequence numbers stay gap-free and ordered.
+ */
+export class Conflator {
+  readonly #pending = new Map<string, PendingFrame>();
+  readonly #windowMs: number;
+  readonly #emit: (frame: PendingFrame) => void;
+
+  constructor(windowMs: number, emit: (frame: PendingFrame) => void) {
+    this.#windowMs = windowMs;
+    this.#emit = emit;
+  }
+
+  pending(stream: string): PendingFrame | undefined {
+    return this.#pending.get(stream);
+  }
+
+  /** Folds `data` into the stream's pending frame, if there is one it can merge into. */
+  tryMerge<E extends ServerEventName>(stream: string, event: E, data: ServerEventData<E>, publishedAt: number) {
+    const frame = this.#pending.get(stream);
+    if (!frame || frame.event !== event) return undefined;
+    const merged = mergeConflated(event, frame.data as ServerEventData<E>, data);
+    if (merged === undefined) return undefined;
+    frame.data = merged;
+    frame.publishedAt.push(publishedAt);
+    return frame;
+  }
+
+  /** Starts a new pending frame (the caller has reserved its id and seq). */
+  open(frame: Omit<PendingFrame, 'timer'>): PendingFrame {
+    const timer = setTimeout(() => this.flush(frame.stream), this.#windowMs);
+    timer.unref?.();
+    const pending: PendingFrame = { ...frame, timer };
+    this.#pending.set(frame.stream, pending);
+    return pending;
+  }
+
+  /** Emits the stream's pending frame now (before anything else is sent on that stream). */
+  flush(stream: string): void {
+    const frame = this.#pending.get(stream);
+    if (!frame) return;
+    clearTimeout(frame.timer);
+    this.#pending.delete(stream);
+    this.#emit(frame);
+  }
+
+  flushAll(): void {
+    for (const stream of [...this.#pending.keys()]) this.flush(stream);
+  }
+}

@@ -1,0 +1,76 @@
+import { type PresenceUpdate, type Role, rooms, type TenantId } from '@org/contracts';
+import type { Logger } from 'pino';
+import type { RealtimeIo } from './types.js';
+
+/**
+ * Who is online per tenant: users, not sockets, gathered from every node through the adapter
+ * (`fetchSockets`), so it stays right across reconnects and processes.
+ */
+export async function presenceOf(io: RealtimeIo, tenantId: TenantId): Promise<PresenceUpdate> {
+  const sockets = await io.in(rooms.tenant(tenantId)).fetchSockets();
+  const users = new Map<string, { roles: Set<Role>; connections: number; since: number }>();
+  for (const socket of sockets) {
+    const { session, connectedAt } = socket.data;
+    if (!session || session.tenantId !== tenantId) continue;
+    const user = users.get(session.userId) ?? { roles: new Set<Role>(), connections: 0, since: connectedAt };
+    for (const role of session.roles) user.roles.add(role);
+    user.connections += 1;
+    user.since = Math.min(user.since, connectedAt);
+    users.set(session.userId, user);
+  }
+  const online = [...users.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([userId, user]) => ({
+      userId,
+      roles: [...user.roles].sort(),
+      connections: user.connections,
+      since: new Date(user.since).toISOString(),
+    }));
+  return { tenantId, online };
+}
+
+/**
+ * Publishes `presence:update` to a tenant's ADMIN room when who is online changes. Changes are
+ * batched per tenant (one recount per tick) and only a different list is published.
+ */
+export class PresenceTracker {
+  readonly #io: RealtimeIo;
+  readonly #publish: (update: PresenceUpdate) => void;
+  readonly #logger: Logger;
+  readonly #last = new Map<TenantId, string>();
+  readonly #scheduled = new Set<TenantId>();
+  readonly #running = new Set<Promise<void>>();
+  #closed = false;
+
+  constructor(io: RealtimeIo, publish: (update: PresenceUpdate) => void, logger: Logger) {
+    this.#io = io;
+    this.#publish = publish;
+    this.#logger = logger;
+  }
+
+  /** A socket of this tenant connected or disconnected. */
+  changed(tenantId: TenantId): void {
+    if (this.#closed || this.#scheduled.has(tenantId)) return;
+    this.#scheduled.add(tenantId);
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(async () => {
+        this.#scheduled.delete(tenantId);
+        if (this.#closed) return;
+        const update = await presenceOf(this.#io, tenantId);
+        const key = JSON.stringify(update.online.map(({ since: _since, ...user }) => user));
+        if (this.#closed || this.#last.get(tenantId) === key) return;
+        this.#last.set(tenantId, key);
+        this.#publish(update);
+      })
+      .catch((error: unknown) =>
+        this.#logger.warn({ code: 'UNAVAILABLE', err: error, tenantId }, 'presence update failed'),
+      )
+      .finally(() => this.#running.delete(run));
+    this.#running.add(run);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#running]);
+  }
+}

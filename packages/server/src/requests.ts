@@ -1,0 +1,187 @@
+import {
+  type AckResponse,
+  Channel,
+  type ClientEventName,
+  canAccessModule,
+  clientEvents,
+  errorBody,
+  isClientEventName,
+  type Module,
+  rooms,
+  streamName,
+  toErrorIssues,
+} from '@org/contracts';
+import type { Logger } from 'pino';
+import type { Socket } from 'socket.io';
+import { RealtimeError } from './errors.js';
+import type { RealtimeMetrics } from './metrics.js';
+import type { Publisher } from './publisher.js';
+import type { SocketRateLimiter } from './rateLimit.js';
+import type { StreamLog } from './streams.js';
+import type { RequestContext, RequestHandlers, SocketData } from './types.js';
+
+type RealtimeSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+type Ack = (response: AckResponse<unknown>) => void;
+type BuiltIn = (request: never, socket: RealtimeSocket) => unknown;
+
+export type RequestDeps = {
+  publisher: Publisher;
+  log: StreamLog;
+  metrics: RealtimeMetrics;
+  logger: Logger;
+  handlers: RequestHandlers;
+  rateLimiter: SocketRateLimiter;
+  maxViolations: number;
+  /** Ends a session (rate-limit abuse). */
+  endSession: (socket: RealtimeSocket, code: 'RATE_LIMITED', message: string) => void;
+};
+
+function position(log: StreamLog, stream: string) {
+  return { stream, seq: log.position(stream) };
+}
+
+/** Requests the server answers itself: subscriptions (with the role→module policy), ping, resume. */
+function builtIns(deps: RequestDeps): Partial<Record<ClientEventName, BuiltIn>> {
+  const { log, publisher } = deps;
+  return {
+    'kpi:subscribe': ({ module }: { module: Module }, socket: RealtimeSocket) => {
+      const { session } = socket.data;
+      if (!canAccessModule(session.roles, module)) {
+        throw new RealtimeError('FORBIDDEN', `Your roles do not give access to the ${module} module`);
+      }
+      const room = rooms.module(session.tenantId, module);
+      socket.join(room);
+      return { ...position(log, streamName('kpi', room)), module };
+    },
+    'kpi:unsubscribe': ({ module }: { module: Module }, socket: RealtimeSocket) => {
+      socket.leave(rooms.module(socket.data.session.tenantId, module));
+      return { module };
+    },
+    'dashboard:subscribe': (_request: Record<string, never>, socket: RealtimeSocket) => {
+      const { session } = socket.data;
+      const dashboardRooms = session.roles.map((role) => rooms.dashboard(session.tenantId, role));
+      socket.join(dashboardRooms);
+      return { streams: dashboardRooms.map((room) => position(log, streamName('dashboard', room))) };
+    },
+    'dashboard:unsubscribe': (_request: Record<string, never>, socket: RealtimeSocket) => {
+      const { session } = socket.data;
+      for (const role of session.roles) socket.leave(rooms.dashboard(session.tenantId, role));
+      return {};
+    },
+    'notifications:subscribe': (_request: Record<string, never>, socket: RealtimeSocket) => {
+      const { session } = socket.data;
+      const notificationRooms = [
+        rooms.user(session.tenantId, session.userId),
+        ...session.roles.map((role) => rooms.role(session.tenantId, role)),
+        rooms.tenant(session.tenantId),
+      ];
+      return { streams: notificationRooms.map((room) => position(log, streamName('notifications', room))) };
+    },
+    ping: ({ clientTime }: { clientTime: number }) => ({ clientTime, serverTime: Date.now() }),
+    'stream:resume': ({ cursors }: { cursors: Record<string, number> }, socket: RealtimeSocket) => {
+      let replayed = 0;
+      const resync: string[] = [];
+      const now = Date.now();
+      for (const [stream, cursor] of Object.entries(cursors)) {
+        const at = stream.indexOf('@');
+        const channel = Channel.safeParse(stream.slice(0, at));
+        const room = stream.slice(at + 1);
+        // Only streams of rooms this socket is in: a cursor never reveals another room's events.
+        const plan =
+          at > 0 && channel.success && socket.rooms.has(room)
+            ? log.plan(stream, cursor, now)
+            : ({ kind: 'resync', reason: 'unknown_stream' } as const);
+        if (plan.kind === 'replay') {
+          publisher.replayToSocket(socket, plan.entries);
+          replayed += plan.entries.length;
+        } else {
+          resync.push(stream);
+          publisher.emitToSocket(socket, 'stream:resync', { stream, reason: plan.reason });
+        }
+      }
+      return { replayed, resync };
+    },
+  };
+}
+
+/**
+ * Installs the inbound pipeline on a socket. For every packet: a missing ack drops it; then the
+ * rate limit, the event name, and the request schema are checked, in that order, before any
+ * handler runs; the response is checked against the catalog before it is acked.
+ */
+export function installRequestPipeline(socket: RealtimeSocket, deps: RequestDeps): void {
+  const { metrics, logger, handlers, rateLimiter } = deps;
+  const handled = builtIns(deps);
+  let violations = 0;
+
+  const reject = (ack: Ack, event: string, error: RealtimeError) => {
+    metrics.rejection(error.code);
+    logger.debug({ code: error.code, event, socketId: socket.id }, 'request rejected');
+    ack({ ok: false, error: error.toBody() });
+  };
+
+  socket.onAny(async (event: unknown, ...args: unknown[]) => {
+    const name = typeof event === 'string' ? event.slice(0, 100) : String(event);
+    const ack = args.at(-1);
+    if (typeof ack !== 'function') {
+      metrics.rejection('INVALID_PAYLOAD');
+      logger.debug(
+        { code: 'INVALID_PAYLOAD', reason: 'missing_ack', event: name, socketId: socket.id },
+        'request dropped',
+      );
+      return;
+    }
+    const respond = ack as Ack;
+    if (!(await rateLimiter.tryConsume(socket.id))) {
+      violations += 1;
+      reject(respond, name, new RealtimeError('RATE_LIMITED', 'Too many requests; slow down'));
+      if (violations >= deps.maxViolations && socket.connected) {
+        logger.warn({ code: 'RATE_LIMITED', socketId: socket.id, violations }, 'session ended for flooding');
+        deps.endSession(socket, 'RATE_LIMITED', 'Too many requests; this session was closed');
+      }
+      return;
+    }
+    if (!isClientEventName(event)) {
+      reject(respond, name, new RealtimeError('UNKNOWN_EVENT', `Unknown event ${JSON.stringify(name)}`));
+      return;
+    }
+    metrics.eventIn(event);
+    const definition = clientEvents[event];
+    const parsed = args.length === 2 ? definition.request.safeParse(args[0]) : undefined;
+    if (!parsed?.success) {
+      const issues = parsed
+        ? toErrorIssues(parsed.error)
+        : [{ path: [], message: 'Expected exactly one payload and an ack' }];
+      reject(respond, event, new RealtimeError('INVALID_PAYLOAD', `Invalid ${event} request`, { issues }));
+      return;
+    }
+    try {
+      const builtIn = handled[event];
+      let response: unknown;
+      if (builtIn) {
+        response = builtIn(parsed.data as never, socket);
+      } else {
+        const handler = handlers[event] as ((request: unknown, ctx: RequestContext) => Promise<unknown>) | undefined;
+        if (!handler) throw new RealtimeError('UNAVAILABLE', `${event} is not available on this server`);
+        response = await handler(parsed.data, { session: socket.data.session, socketId: socket.id });
+      }
+      const checked = definition.response.safeParse(response);
+      if (!checked.success) {
+        logger.error(
+          { code: 'INTERNAL', event, issues: toErrorIssues(checked.error) },
+          'handler response does not match the catalog',
+        );
+        throw new RealtimeError('INTERNAL', 'The server produced an invalid response');
+      }
+      respond({ ok: true, data: checked.data });
+    } catch (error) {
+      if (error instanceof RealtimeError) {
+        reject(respond, event, error);
+        return;
+      }
+      metrics.rejection('INTERNAL');
+      logger.error({ code: 'INTERNAL', event, err: error }, 'request handler failed');
+      respond({ ok: false, error: errorBody('INTERNAL', 'Internal error') });
+    }
+  });
+}

@@ -1,0 +1,88 @@
+import type { Envelope, ServerEventName, StreamResync } from '@org/contracts';
+
+/** How much of each stream the server keeps for replay after a reconnect. */
+export type ReplayOptions = {
+  /** Events kept per stream (oldest dropped first). Default 500. */
+  bufferSize?: number;
+  /** Events older than this are not replayed (the client resyncs instead). Default 5 minutes. */
+  maxAgeMs?: number;
+};
+
+export type StreamEntry = { event: ServerEventName; envelope: Envelope<unknown> };
+
+/** `seq`: last number handed out; `recorded`: last number emitted (lower while a conflated frame is pending). */
+type StreamState = { seq: number; recorded: number; entries: StreamEntry[]; head: number };
+
+export type ResumePlan =
+  | { kind: 'replay'; entries: StreamEntry[] }
+  | { kind: 'resync'; reason: StreamResync['reason'] };
+
+/**
+ * Per-stream sequence numbers and a bounded replay buffer (a ring per stream). Sequences start at 1
+ * for the first event; a stream nobody published to stands at 0.
+ */
+export class StreamLog {
+  readonly #streams = new Map<string, StreamState>();
+  readonly #bufferSize: number;
+  readonly #maxAgeMs: number;
+
+  constructor(options: ReplayOptions = {}) {
+    this.#bufferSize = Math.max(0, options.bufferSize ?? 500);
+    this.#maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
+  }
+
+  /** The last sequence number handed out on a stream (0 when none). */
+  position(stream: string): number {
+    return this.#streams.get(stream)?.seq ?? 0;
+  }
+
+  /** Reserves the next sequence number of a stream. */
+  next(stream: string): number {
+    let state = this.#streams.get(stream);
+    if (!state) {
+      state = { seq: 0, recorded: 0, entries: [], head: 0 };
+      this.#streams.set(stream, state);
+    }
+    state.seq += 1;
+    return state.seq;
+  }
+
+  /** Keeps an emitted event for replay. Entries must be recorded in sequence order. */
+  record(entry: StreamEntry): void {
+    const state = this.#streams.get(entry.envelope.stream);
+    if (!state) return;
+    state.recorded = entry.envelope.seq;
+    if (this.#bufferSize === 0) return;
+    if (state.entries.length < this.#bufferSize) {
+      state.entries.push(entry);
+    } else {
+      state.entries[state.head] = entry;
+      state.head = (state.head + 1) % this.#bufferSize;
+    }
+  }
+
+  /** Buffered entries of a stream, oldest first. */
+  #ordered(state: StreamState): StreamEntry[] {
+    return state.head === 0
+      ? state.entries
+      : [...state.entries.slice(state.head), ...state.entries.slice(0, state.head)];
+  }
+
+  /** What a client that last saw `cursor` on `stream` needs: the events after it, or a resync. */
+  plan(stream: string, cursor: number, now: number = Date.now()): ResumePlan {
+    const state = this.#streams.get(stream);
+    if (!state) return cursor === 0 ? { kind: 'replay', entries: [] } : { kind: 'resync', reason: 'unknown_stream' };
+    // Ahead of us (e.g. this server restarted and counts again from 0): the client's view cannot be trusted.
+    if (cursor > state.seq) return { kind: 'resync', reason: 'unknown_stream' };
+    const missed = this.#ordered(state).filter((entry) => entry.envelope.seq > cursor);
+    const first = missed[0];
+    if (!first) {
+      // Nothing recorded after the cursor: up to date, or the next frame is still pending
+      // (conflation) and will arrive live. Otherwise the buffer no longer holds what was missed.
+      return cursor >= state.recorded ? { kind: 'replay', entries: [] } : { kind: 'resync', reason: 'gap' };
+    }
+    if (first.envelope.seq !== cursor + 1) return { kind: 'resync', reason: 'gap' };
+    if (now - first.envelope.ts > this.#maxAgeMs) return { kind: 'resync', reason: 'expired' };
+    return { kind: 'replay', entries: missed };
+  }
+}
