@@ -35,4 +35,5 @@ export {
 } from './realtimeClient.js';
 export { type GetToken, RestClient, type RestClientOptions } from './restClient.js';
 export { type CursorVerdict, StreamCursors } from './streamCursors.js';
+export { StreamObserver, type StreamObserverResult } from './streamObserver.js';
 export { Subscribable } from './subscribable.js';

@@ -4,6 +4,7 @@ import type {
   DashboardSnapshot,
   KpiSnapshot,
   Module,
+  NotificationsPage,
   NotificationsRead,
   UnreadCountResponse,
 } from '@org/contracts';
@@ -46,10 +47,10 @@ export function alertsQuery(client: RealtimeClient, limit: number) {
 export function notificationsInfiniteQuery(client: RealtimeClient, limit: number) {
   return {
     queryKey: realtimeKeys.notifications.list(limit),
-    queryFn: ({ signal, pageParam }: { signal: AbortSignal; pageParam: string | null }) =>
+    queryFn: ({ signal, pageParam }: { signal: AbortSignal; pageParam: string | null }): Promise<NotificationsPage> =>
       client.api.notifications({ cursor: pageParam, limit }, signal),
     initialPageParam: null as string | null,
-    getNextPageParam: (lastPage: { nextCursor: string | null }) => lastPage.nextCursor,
+    getNextPageParam: (lastPage: NotificationsPage): string | null => lastPage.nextCursor,
   };
 }
 

@@ -45,7 +45,11 @@ export class QueryCacheSync {
   readonly #historyLimit: number;
   readonly #unsubscribe: Array<() => void>;
 
-  constructor(client: RealtimeClient, queryClient: QueryClient, options: { historyLimit: number }) {
+  constructor(
+    client: Pick<RealtimeClient, 'onMessage' | 'onStale'>,
+    queryClient: QueryClient,
+    options: { historyLimit: number },
+  ) {
     this.#queryClient = queryClient;
     this.#historyLimit = options.historyLimit;
     this.#unsubscribe = [

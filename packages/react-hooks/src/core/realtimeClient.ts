@@ -590,10 +590,18 @@ export class RealtimeClient extends Subscribable {
     void this.#resume(reconnected);
   }
 
-  /** After (re)connecting: replay what the streams missed, then renew the subscriptions. */
+  /**
+   * After (re)connecting: renew the subscriptions (the server only resumes streams of rooms the
+   * socket is in), then ask for what each stream missed since its cursor.
+   */
   async #resume(reconnected: boolean): Promise<void> {
     const cursors = this.#cursors.snapshot();
-    if (Object.keys(cursors).length > 0) {
+    const work: Array<Promise<void>> = [];
+    for (const module of this.#kpiRefs.keys()) work.push(this.#subscribeOnServer({ kind: 'kpi', module }, true));
+    if (this.#dashboardRefs > 0) work.push(this.#subscribeOnServer({ kind: 'dashboard' }, true));
+    if (this.#notificationRefs > 0) work.push(this.#subscribeOnServer({ kind: 'notifications' }, true));
+    await Promise.all(work);
+    if (Object.keys(cursors).length > 0 && this.#socket.connected) {
       try {
         const answer = await this.request('stream:resume', { cursors });
         for (const stream of answer.resync) {
@@ -601,23 +609,25 @@ export class RealtimeClient extends Subscribable {
           this.#stale(stream, 'resync');
         }
       } catch {
-        for (const stream of Object.keys(cursors)) this.#stale(stream, 'resync');
-        this.#cursors.clear();
+        for (const stream of Object.keys(cursors)) {
+          this.#cursors.delete(stream);
+          this.#stale(stream, 'resync');
+        }
       }
     }
     if (reconnected && !Object.keys(cursors).some((stream) => stream.startsWith('alerts@'))) {
       // Alerts have no subscribe ack to learn positions from: refetch what the outage may have hidden.
       this.#stale('alerts@*', 'reconnect');
     }
-    const work: Array<Promise<void>> = [];
-    for (const module of this.#kpiRefs.keys()) work.push(this.#subscribeOnServer({ kind: 'kpi', module }));
-    if (this.#dashboardRefs > 0) work.push(this.#subscribeOnServer({ kind: 'dashboard' }));
-    if (this.#notificationRefs > 0) work.push(this.#subscribeOnServer({ kind: 'notifications' }));
-    await Promise.all(work);
   }
 
+  /**
+   * Joins a stream on the server and aligns the cursors with the positions it answers. While
+   * resuming, streams that already have a cursor keep it: `stream:resume` replays from there.
+   */
   async #subscribeOnServer(
     target: { kind: 'kpi'; module: Module } | { kind: 'dashboard' } | { kind: 'notifications' },
+    resuming = false,
   ): Promise<void> {
     try {
       let positions: Array<{ stream: string; seq: number }>;
@@ -625,14 +635,16 @@ export class RealtimeClient extends Subscribable {
       else if (target.kind === 'dashboard') positions = (await this.request('dashboard:subscribe', {})).streams;
       else positions = (await this.request('notifications:subscribe', {})).streams;
       for (const { stream, seq } of positions) {
+        if (resuming && this.#cursors.get(stream) !== undefined) continue;
         const verdict = this.#cursors.align(stream, seq);
         if (verdict !== 'ok') this.#stale(stream, verdict);
       }
     } catch (error) {
       const code = error instanceof RealtimeRequestError ? error.code : 'INTERNAL';
       const message = error instanceof Error ? error.message : String(error);
-      for (const listener of this.#invalidListeners)
+      for (const listener of this.#invalidListeners) {
         listener(undefined, new Error(`${target.kind} subscribe failed: ${code} ${message}`));
+      }
     }
   }
 
