@@ -47,7 +47,10 @@ export function summarize(tenantId: string, roles: readonly Role[], latest: Kpi[
     .filter((kpi) => kpi.change !== null && kpi.change !== 0)
     .sort((a, b) => Math.abs(b.change ?? 0) - Math.abs(a.change ?? 0))
     .slice(0, TOP_KPIS);
-  const updatedAt = visible.map((kpi) => kpi.updatedAt).sort().at(-1);
+  const updatedAt = visible
+    .map((kpi) => kpi.updatedAt)
+    .sort()
+    .at(-1);
   return { tenantId, cards, topKpis, updatedAt: updatedAt ?? new Date().toISOString() };
 }
 

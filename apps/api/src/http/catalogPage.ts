@@ -13,7 +13,10 @@ export function renderCatalogPage(): string {
     })
     .join('');
   const clientRows = clientEventNames
-    .map((name) => `<tr><td><code>${escapeHtml(name)}</code></td><td>${escapeHtml(clientEvents[name].description)}</td></tr>`)
+    .map(
+      (name) =>
+        `<tr><td><code>${escapeHtml(name)}</code></td><td>${escapeHtml(clientEvents[name].description)}</td></tr>`,
+    )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Event catalog</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1f2933}
