@@ -236,7 +236,18 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     });
     if (session.expiresAt !== null) scheduleExpiry(socket, session.expiresAt);
 
-    socket.on('disconnect', (reason) => {
+    socket.on('disconnect', (reason, description) => {
+      // An oversized packet makes the transport fail (WebSocket close 1009 / HTTP 413); nothing is parsed.
+      if (
+        reason === 'transport error' &&
+        /payload|too large/i.test(String((description as Error | undefined)?.message))
+      ) {
+        metrics.rejection('PAYLOAD_TOO_LARGE');
+        logger.warn(
+          { code: 'PAYLOAD_TOO_LARGE', socketId: socket.id, limit: limits.maxPayloadBytes },
+          'packet over the size cap',
+        );
+      }
       clearTimeout(expiryTimers.get(socket.id));
       expiryTimers.delete(socket.id);
       void rateLimiter.forget(socket.id);

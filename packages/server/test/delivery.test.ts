@@ -8,7 +8,11 @@ afterEach(() => {
   return disposer.dispose();
 });
 
-const riskUpdate = (tenantId: string, value: number) => ({ tenantId, module: 'risk' as const, kpis: [kpi('risk', 'score', value)] });
+const riskUpdate = (tenantId: string, value: number) => ({
+  tenantId,
+  module: 'risk' as const,
+  kpis: [kpi('risk', 'score', value)],
+});
 
 describe('replay after a dropped connection', () => {
   it('replays what the client missed, in order, marked replay, then continues live', async () => {
@@ -30,16 +34,20 @@ describe('replay after a dropped connection', () => {
 
     // While the client is away: more KPIs, and a notification on its user stream.
     const missed = [3, 4, 5].map((value) => realtime.publish('kpi:update', target, riskUpdate(tenantId, value)));
-    const note = realtime.publish('notification:new', { kind: 'user', tenantId, userId: 'ann' }, {
-      id: uniqueId('n'),
-      tenantId,
-      audience: { kind: 'user', userId: 'ann' },
-      severity: 'info',
-      title: 'While you were away',
-      body: '',
-      createdAt: new Date().toISOString(),
-      readAt: null,
-    });
+    const note = realtime.publish(
+      'notification:new',
+      { kind: 'user', tenantId, userId: 'ann' },
+      {
+        id: uniqueId('n'),
+        tenantId,
+        audience: { kind: 'user', userId: 'ann' },
+        severity: 'info',
+        title: 'While you were away',
+        body: '',
+        createdAt: new Date().toISOString(),
+        readAt: null,
+      },
+    );
 
     const second = await connectAs(disposer, url, who);
     const received = collect(second.socket, ['kpi:update', 'notification:new']);
@@ -58,7 +66,9 @@ describe('replay after a dropped connection', () => {
       [6, false],
     ]);
     expect(kpis.slice(0, 3).map((envelope) => envelope.id)).toEqual(missed.map((published) => published.id));
-    expect(kpis.map((envelope) => (envelope.data as { kpis: { value: number }[] }).kpis[0]?.value)).toEqual([3, 4, 5, 6]);
+    expect(kpis.map((envelope) => (envelope.data as { kpis: { value: number }[] }).kpis[0]?.value)).toEqual([
+      3, 4, 5, 6,
+    ]);
     const notes = received.filter(({ event }) => event === 'notification:new').map(({ envelope }) => envelope);
     expect(notes).toMatchObject([{ id: note.id, seq: 1, replay: true, stream: userStream }]);
   });
@@ -91,12 +101,18 @@ describe('replay after a dropped connection', () => {
 
     const resync = nextEvent(socket, 'stream:resync');
     const received = collect(socket, ['kpi:update']);
-    expect(await request(socket, 'stream:resume', { cursors: { [stream]: 2 } })).toEqual({ ok: true, data: { replayed: 0, resync: [stream] } });
+    expect(await request(socket, 'stream:resume', { cursors: { [stream]: 2 } })).toEqual({
+      ok: true,
+      data: { replayed: 0, resync: [stream] },
+    });
     expect((await resync).data).toEqual({ stream, reason: 'gap' });
     expect(received).toEqual([]);
 
     // Within the buffer (the last 3: seq 8..10), replay works.
-    expect(await request(socket, 'stream:resume', { cursors: { [stream]: 7 } })).toEqual({ ok: true, data: { replayed: 3, resync: [] } });
+    expect(await request(socket, 'stream:resume', { cursors: { [stream]: 7 } })).toEqual({
+      ok: true,
+      data: { replayed: 3, resync: [] },
+    });
     await roundTrip(socket);
     expect(received.map(({ envelope }) => envelope.seq)).toEqual([8, 9, 10]);
   });
@@ -111,7 +127,10 @@ describe('replay after a dropped connection', () => {
     await request(socket, 'kpi:subscribe', { module: 'risk' });
     const stream = streamName('kpi', rooms.module(tenantId, 'risk'));
     const resync = nextEvent(socket, 'stream:resync');
-    expect(await request(socket, 'stream:resume', { cursors: { [stream]: 1 } })).toMatchObject({ ok: true, data: { resync: [stream] } });
+    expect(await request(socket, 'stream:resume', { cursors: { [stream]: 1 } })).toMatchObject({
+      ok: true,
+      data: { resync: [stream] },
+    });
     expect((await resync).data).toEqual({ stream, reason: 'expired' });
   });
 
@@ -119,7 +138,8 @@ describe('replay after a dropped connection', () => {
     const tenantId = uniqueId('t');
     const target = { kind: 'module' as const, tenantId, module: 'risk' as const };
     const before = await startServer(disposer, { conflation: false });
-    for (let value = 1; value <= 5; value += 1) before.realtime.publish('kpi:update', target, riskUpdate(tenantId, value));
+    for (let value = 1; value <= 5; value += 1)
+      before.realtime.publish('kpi:update', target, riskUpdate(tenantId, value));
     const cursor = before.realtime.position('kpi', target);
     expect(cursor.seq).toBe(5);
     await before.realtime.close();
@@ -150,10 +170,15 @@ describe('outbound cost', () => {
     const arrivals = sockets.map((socket) => nextEvent(socket, 'kpi:update'));
     // Spies call through: the real schema and the real Socket.IO encoder still do the work.
     const validate = vi.spyOn(serverEvents['kpi:update'].data, 'safeParse');
-    const encoder = (realtime.io as unknown as { encoder: { encode: (packet: { data?: unknown[] }) => unknown } }).encoder;
+    const encoder = (realtime.io as unknown as { encoder: { encode: (packet: { data?: unknown[] }) => unknown } })
+      .encoder;
     const encode = vi.spyOn(encoder, 'encode');
 
-    const published = realtime.publish('kpi:update', { kind: 'module', tenantId, module: 'risk' }, riskUpdate(tenantId, 42));
+    const published = realtime.publish(
+      'kpi:update',
+      { kind: 'module', tenantId, module: 'risk' },
+      riskUpdate(tenantId, 42),
+    );
     const envelopes: Envelope<unknown>[] = await Promise.all(arrivals);
 
     expect(envelopes.map((envelope) => envelope.id)).toEqual(sockets.map(() => published.id));

@@ -1,11 +1,28 @@
 import { type Role, rooms, type ServerEventName, streamName } from '@org/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collect, connectAs, Disposer, kpi, request, roundTrip, startServer, type TestClient, uniqueId } from './helpers.js';
+import {
+  collect,
+  connectAs,
+  Disposer,
+  kpi,
+  request,
+  roundTrip,
+  startServer,
+  type TestClient,
+  uniqueId,
+} from './helpers.js';
 
 const disposer = new Disposer();
 afterEach(() => disposer.dispose());
 
-const EVENTS: ServerEventName[] = ['kpi:update', 'dashboard:update', 'notification:new', 'notification:read', 'alert:new', 'alert:acknowledged'];
+const EVENTS: ServerEventName[] = [
+  'kpi:update',
+  'dashboard:update',
+  'notification:new',
+  'notification:read',
+  'alert:new',
+  'alert:acknowledged',
+];
 
 function notification(tenantId: string, title: string) {
   return {
@@ -40,34 +57,62 @@ describe('cross-tenant isolation', () => {
     const acme = uniqueId('acme');
     const beta = uniqueId('beta');
     // The same user id in two tenants is two different users.
-    const people: { name: string; tenantId: string; userId: string; roles: Role[]; modules: ('risk' | 'support')[] }[] = [
-      { name: 'acme/ann', tenantId: acme, userId: 'ann', roles: ['UNDERWRITER'], modules: ['risk'] },
-      { name: 'acme/adam', tenantId: acme, userId: 'adam', roles: ['ADMIN'], modules: ['risk', 'support'] },
-      { name: 'acme/sue', tenantId: acme, userId: 'sue', roles: ['SUPPORT_AGENT'], modules: ['support'] },
-      { name: 'beta/ann', tenantId: beta, userId: 'ann', roles: ['UNDERWRITER'], modules: ['risk'] },
-      { name: 'beta/bob', tenantId: beta, userId: 'bob', roles: ['ADMIN', 'UNDERWRITER'], modules: ['risk', 'support'] },
-    ];
+    const people: { name: string; tenantId: string; userId: string; roles: Role[]; modules: ('risk' | 'support')[] }[] =
+      [
+        { name: 'acme/ann', tenantId: acme, userId: 'ann', roles: ['UNDERWRITER'], modules: ['risk'] },
+        { name: 'acme/adam', tenantId: acme, userId: 'adam', roles: ['ADMIN'], modules: ['risk', 'support'] },
+        { name: 'acme/sue', tenantId: acme, userId: 'sue', roles: ['SUPPORT_AGENT'], modules: ['support'] },
+        { name: 'beta/ann', tenantId: beta, userId: 'ann', roles: ['UNDERWRITER'], modules: ['risk'] },
+        {
+          name: 'beta/bob',
+          tenantId: beta,
+          userId: 'bob',
+          roles: ['ADMIN', 'UNDERWRITER'],
+          modules: ['risk', 'support'],
+        },
+      ];
     const clients = new Map<string, { socket: TestClient; received: ReturnType<typeof collect> }>();
     for (const person of people) {
       const { socket } = await connectAs(disposer, url, person);
-      for (const module of person.modules) expect(await request(socket, 'kpi:subscribe', { module })).toMatchObject({ ok: true });
+      for (const module of person.modules)
+        expect(await request(socket, 'kpi:subscribe', { module })).toMatchObject({ ok: true });
       expect(await request(socket, 'dashboard:subscribe', {})).toMatchObject({ ok: true });
       clients.set(person.name, { socket, received: collect(socket, EVENTS) });
     }
 
     const sent = {
-      toAcmeAnn: realtime.publish('notification:new', { kind: 'user', tenantId: acme, userId: 'ann' }, notification(acme, 'acme ann')),
-      toAcmeUnderwriters: realtime.publish('notification:new', { kind: 'role', tenantId: acme, role: 'UNDERWRITER' }, notification(acme, 'acme uw')),
+      toAcmeAnn: realtime.publish(
+        'notification:new',
+        { kind: 'user', tenantId: acme, userId: 'ann' },
+        notification(acme, 'acme ann'),
+      ),
+      toAcmeUnderwriters: realtime.publish(
+        'notification:new',
+        { kind: 'role', tenantId: acme, role: 'UNDERWRITER' },
+        notification(acme, 'acme uw'),
+      ),
       toAcme: realtime.publish('notification:new', { kind: 'tenant', tenantId: acme }, notification(acme, 'acme all')),
-      acmeRisk: realtime.publish('kpi:update', { kind: 'module', tenantId: acme, module: 'risk' }, { tenantId: acme, module: 'risk', kpis: [kpi('risk', 'score', 1)] }),
+      acmeRisk: realtime.publish(
+        'kpi:update',
+        { kind: 'module', tenantId: acme, module: 'risk' },
+        { tenantId: acme, module: 'risk', kpis: [kpi('risk', 'score', 1)] },
+      ),
       acmeAdminDashboard: realtime.publish(
         'dashboard:update',
         { kind: 'dashboard', tenantId: acme, role: 'ADMIN' },
         { tenantId: acme, role: 'ADMIN', cards: [], topKpis: [], updatedAt: new Date().toISOString() },
       ),
       acmeAlert: realtime.publish('alert:new', { kind: 'tenant', tenantId: acme }, alert(acme, 'acme alert')),
-      betaSupport: realtime.publish('kpi:update', { kind: 'module', tenantId: beta, module: 'support' }, { tenantId: beta, module: 'support', kpis: [kpi('support', 'open', 3)] }),
-      betaAdmins: realtime.publish('alert:new', { kind: 'role', tenantId: beta, role: 'ADMIN' }, alert(beta, 'beta admins')),
+      betaSupport: realtime.publish(
+        'kpi:update',
+        { kind: 'module', tenantId: beta, module: 'support' },
+        { tenantId: beta, module: 'support', kpis: [kpi('support', 'open', 3)] },
+      ),
+      betaAdmins: realtime.publish(
+        'alert:new',
+        { kind: 'role', tenantId: beta, role: 'ADMIN' },
+        alert(beta, 'beta admins'),
+      ),
       everyone: realtime.publish('alert:new', { kind: 'system' }, alert(null, 'system')),
     };
     for (const { socket } of clients.values()) await roundTrip(socket);
@@ -97,12 +142,18 @@ describe('cross-tenant isolation', () => {
     const acme = uniqueId('acme');
     const beta = uniqueId('beta');
     realtime.publish('notification:new', { kind: 'tenant', tenantId: acme }, notification(acme, 'secret'));
-    realtime.publish('kpi:update', { kind: 'module', tenantId: beta, module: 'risk' }, { tenantId: beta, module: 'risk', kpis: [kpi('risk', 'x', 1)] });
+    realtime.publish(
+      'kpi:update',
+      { kind: 'module', tenantId: beta, module: 'risk' },
+      { tenantId: beta, module: 'risk', kpis: [kpi('risk', 'x', 1)] },
+    );
     const { socket } = await connectAs(disposer, url, { userId: 'eve', tenantId: beta, roles: ['SUPPORT_AGENT'] });
     const received = collect(socket, EVENTS);
     const foreign = streamName('notifications', rooms.tenant(acme));
     const notJoined = streamName('kpi', rooms.module(beta, 'risk'));
-    const ack = await request(socket, 'stream:resume', { cursors: { [foreign]: 0, [notJoined]: 0, 'bogus-stream': 0 } });
+    const ack = await request(socket, 'stream:resume', {
+      cursors: { [foreign]: 0, [notJoined]: 0, 'bogus-stream': 0 },
+    });
     expect(ack).toEqual({ ok: true, data: { replayed: 0, resync: [foreign, notJoined, 'bogus-stream'] } });
     await roundTrip(socket);
     expect(received).toEqual([]);
@@ -118,7 +169,11 @@ describe('cross-tenant isolation', () => {
       data: { stream: streamName('kpi', rooms.module(beta, 'risk')) },
     });
     const received = collect(socket, EVENTS);
-    realtime.publish('kpi:update', { kind: 'module', tenantId: acme, module: 'risk' }, { tenantId: acme, module: 'risk', kpis: [kpi('risk', 'x', 1)] });
+    realtime.publish(
+      'kpi:update',
+      { kind: 'module', tenantId: acme, module: 'risk' },
+      { tenantId: acme, module: 'risk', kpis: [kpi('risk', 'x', 1)] },
+    );
     await roundTrip(socket);
     expect(received).toEqual([]);
   });
