@@ -39,7 +39,7 @@ export class PresenceTracker {
   readonly #logger: Logger;
   readonly #last = new Map<TenantId, string>();
   readonly #scheduled = new Set<TenantId>();
-  readonly #running = new Set<Promise<void>>();
+  readonly #chains = new Map<TenantId, Promise<void>>();
   #closed = false;
 
   constructor(io: RealtimeIo, publish: (update: PresenceUpdate) => void, logger: Logger) {
@@ -48,12 +48,15 @@ export class PresenceTracker {
     this.#logger = logger;
   }
 
-  /** A socket of this tenant connected or disconnected. */
+  /** A socket of this tenant connected or disconnected. Recounts run one at a time per tenant, in order. */
   changed(tenantId: TenantId): void {
     if (this.#closed || this.#scheduled.has(tenantId)) return;
     this.#scheduled.add(tenantId);
-    const run = new Promise<void>((resolve) => setImmediate(resolve))
+    const previous = this.#chains.get(tenantId) ?? Promise.resolve();
+    const run = previous
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
       .then(async () => {
+        // Changes from now on schedule another recount after this one.
         this.#scheduled.delete(tenantId);
         if (this.#closed) return;
         const update = await presenceOf(this.#io, tenantId);
@@ -65,12 +68,14 @@ export class PresenceTracker {
       .catch((error: unknown) =>
         this.#logger.warn({ code: 'UNAVAILABLE', err: error, tenantId }, 'presence update failed'),
       )
-      .finally(() => this.#running.delete(run));
-    this.#running.add(run);
+      .finally(() => {
+        if (this.#chains.get(tenantId) === run) this.#chains.delete(tenantId);
+      });
+    this.#chains.set(tenantId, run);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#running]);
+    await Promise.all([...this.#chains.values()]);
   }
 }

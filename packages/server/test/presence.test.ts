@@ -1,0 +1,56 @@
+import type { PresenceUpdate } from '@org/contracts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { collect, connectAs, Disposer, roundTrip, startServer, uniqueId } from './helpers.js';
+
+const disposer = new Disposer();
+afterEach(() => disposer.dispose());
+
+const summary = (update: PresenceUpdate | undefined) =>
+  update?.online.map(({ userId, connections, roles }) => ({ userId, connections, roles }));
+
+describe('presence', () => {
+  it('publishes who is online (users, not sockets) to the tenant admins as it changes', async () => {
+    const { url, realtime } = await startServer(disposer);
+    const tenantId = uniqueId('t');
+    const otherTenant = uniqueId('t');
+    const admin = await connectAs(disposer, url, { userId: 'adam', tenantId, roles: ['ADMIN'] });
+    const updates = collect(admin.socket, ['presence:update']);
+    const latest = () => updates.at(-1)?.envelope.data as PresenceUpdate | undefined;
+    const otherAdmin = await connectAs(disposer, url, { userId: 'olga', tenantId: otherTenant, roles: ['ADMIN'] });
+    const otherUpdates = collect(otherAdmin.socket, ['presence:update']);
+
+    const first = await connectAs(disposer, url, { userId: 'ann', tenantId, roles: ['UNDERWRITER'] });
+    const second = await connectAs(disposer, url, { userId: 'ann', tenantId, roles: ['UNDERWRITER'] });
+    await vi.waitFor(() =>
+      expect(summary(latest())).toEqual([
+        { userId: 'adam', connections: 1, roles: ['ADMIN'] },
+        { userId: 'ann', connections: 2, roles: ['UNDERWRITER'] },
+      ]),
+    );
+    expect(latest()?.tenantId).toBe(tenantId);
+
+    first.socket.disconnect();
+    await vi.waitFor(() => expect(summary(latest())?.find(({ userId }) => userId === 'ann')?.connections).toBe(1));
+    second.socket.disconnect();
+    await vi.waitFor(() => expect(summary(latest())).toEqual([{ userId: 'adam', connections: 1, roles: ['ADMIN'] }]));
+
+    // Sequenced like any stream, and nothing about this tenant reached the other one's admins.
+    const seqs = updates.map(({ envelope }) => envelope.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    for (const { envelope } of otherUpdates) expect((envelope.data as PresenceUpdate).tenantId).toBe(otherTenant);
+    expect(await realtime.presence(tenantId)).toMatchObject({ tenantId, online: [{ userId: 'adam', connections: 1 }] });
+  });
+
+  it('does not send presence to non-admins', async () => {
+    const { url } = await startServer(disposer);
+    const tenantId = uniqueId('t');
+    const agent = await connectAs(disposer, url, { userId: 'sue', tenantId, roles: ['SUPPORT_AGENT'] });
+    const updates = collect(agent.socket, ['presence:update']);
+    const admin = await connectAs(disposer, url, { userId: 'adam', tenantId, roles: ['ADMIN'] });
+    const adminUpdates = collect(admin.socket, ['presence:update']);
+    await connectAs(disposer, url, { userId: 'bob', tenantId, roles: ['UNDERWRITER'] });
+    await vi.waitFor(() => expect(adminUpdates.length).toBeGreaterThan(0));
+    await roundTrip(agent.socket);
+    expect(updates).toEqual([]);
+  });
+});
