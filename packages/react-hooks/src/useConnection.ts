@@ -7,9 +7,3 @@ export function useConnection(): ConnectionState {
   const client = useRealtimeClient();
   return useSyncExternalStore(client.subscribe, client.getState, client.getState);
 }
-
-/** The REST polling interval for the queries: a number while the socket is down, false while live. */
-export function useRefetchInterval(): number | false {
-  const client = useRealtimeClient();
-  return client.refetchInterval(useConnection().status);
-}

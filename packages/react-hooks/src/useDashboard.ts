@@ -22,7 +22,7 @@ export function useDashboard(): UseDashboardResult {
   const client = useRealtimeClient();
   const { status } = useConnection();
   useEffect(() => client.subscribeDashboard(), [client]);
-  const query = useQuery({ ...dashboardQuery(client), refetchInterval: client.refetchInterval(status) });
+  const query = useQuery(dashboardQuery(client));
   return {
     cards: query.data?.cards ?? [],
     topKpis: query.data?.topKpis ?? [],

@@ -24,6 +24,6 @@ export function useKpis(module: Module): UseKpisResult {
   const client = useRealtimeClient();
   const { status } = useConnection();
   useEffect(() => client.subscribeKpis(module), [client, module]);
-  const query = useQuery({ ...kpisQuery(client, module), refetchInterval: client.refetchInterval(status) });
+  const query = useQuery(kpisQuery(client, module));
   return { kpis: query.data?.kpis ?? [], updatedAt: query.data?.asOf, status, query };
 }

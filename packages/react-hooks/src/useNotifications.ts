@@ -41,7 +41,6 @@ export function useNotifications(options: UseNotificationsOptions = {}): UseNoti
   const limit = options.limit ?? 20;
   const client = useRealtimeClient();
   const { status } = useConnection();
-  const refetchInterval = client.refetchInterval(status);
   useEffect(() => client.subscribeNotifications(), [client]);
   const query = useInfiniteQuery<
     NotificationsPage,
@@ -51,9 +50,8 @@ export function useNotifications(options: UseNotificationsOptions = {}): UseNoti
     string | null
   >({
     ...notificationsInfiniteQuery(client, limit),
-    refetchInterval,
   });
-  const unread = useQuery({ ...unreadCountQuery(client), refetchInterval });
+  const unread = useQuery(unreadCountQuery(client));
   const mutationOptions = useMemo(() => markReadMutation(client), [client]);
   const mutation = useMutation<NotificationsRead, RealtimeRequestError, MarkReadTarget, MarkReadRollback>(
     mutationOptions,

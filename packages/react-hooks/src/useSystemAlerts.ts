@@ -26,7 +26,7 @@ export function useSystemAlerts(options: UseSystemAlertsOptions = {}): UseSystem
   const limit = options.limit ?? 10;
   const client = useRealtimeClient();
   const { status } = useConnection();
-  const query = useQuery({ ...alertsQuery(client, limit), refetchInterval: client.refetchInterval(status) });
+  const query = useQuery(alertsQuery(client, limit));
   const mutationOptions = useMemo(() => acknowledgeAlertMutation(client), [client]);
   const mutation = useMutation<AlertAcknowledged, RealtimeRequestError, string>(mutationOptions);
   return {

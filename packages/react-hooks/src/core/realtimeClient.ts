@@ -26,6 +26,7 @@ import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { ClockOffset } from './clock.js';
 import { RealtimeRequestError } from './errors.js';
+import { realtimeKeys } from './queryKeys.js';
 import { QueryCacheSync } from './querySync.js';
 import { type GetToken, RestClient } from './restClient.js';
 import { StreamCursors } from './streamCursors.js';
@@ -165,7 +166,12 @@ export class RealtimeClient extends Subscribable {
   #terminal = false;
   #browserOnline = true;
   #wasLive = false;
+  /** Why the server is about to close the session (`session:ended`), reported once it does. */
+  #sessionEnded: ConnectionState['error'] = null;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #pollTimer: ReturnType<typeof setInterval> | undefined;
+  #pollingEvery: number | false = false;
+  #environment: BrowserEnvironment | null = null;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
   #cacheSync: QueryCacheSync | undefined;
   #detachEnvironment: (() => void) | undefined;
@@ -197,8 +203,8 @@ export class RealtimeClient extends Subscribable {
     return this.#socket.connected;
   }
 
-  /** The REST polling period for the current status: a number while the socket is down, false while live. */
-  refetchInterval(status: ConnectionStatus = this.#state.status): number | false {
+  /** The REST polling period for a status (the current one by default): a number while the socket is down, false while live. */
+  pollInterval(status: ConnectionStatus = this.#state.status): number | false {
     const interval = this.#options.pollIntervalMs ?? 10_000;
     return status === 'polling' || status === 'connecting' ? interval : false;
   }
@@ -261,7 +267,10 @@ export class RealtimeClient extends Subscribable {
       this.#cacheSync = new QueryCacheSync(this, this.queryClient, { historyLimit: this.#options.historyLimit ?? 60 });
     }
     this.#attachEnvironment();
-    if (this.#state.status === 'unauthorized') this.#setState({ status: 'connecting', error: null });
+    if (this.#state.status === 'unauthorized' || this.#state.status === 'offline') {
+      this.#setState({ status: 'connecting', error: null });
+    }
+    this.#syncPolling();
     void this.#open();
   }
 
@@ -277,6 +286,7 @@ export class RealtimeClient extends Subscribable {
     this.#cacheSync = undefined;
     this.#socket.disconnect();
     this.#setState({ status: 'offline', latencyMs: null, nextRetryAt: null });
+    this.#syncPolling();
   }
 
   /** Tries to reconnect now instead of waiting for the backoff (also done on `online` and on a visible tab). */
@@ -388,7 +398,26 @@ export class RealtimeClient extends Subscribable {
     const keys = Object.keys(patch) as Array<keyof ConnectionState>;
     if (keys.every((key) => Object.is(next[key], this.#state[key]))) return;
     this.#state = next;
+    this.#syncPolling();
     for (const listener of this.listeners) listener();
+  }
+
+  /**
+   * While the socket is down, the active realtime queries refetch from REST every `pollIntervalMs`
+   * (in any environment, and skipping hidden tabs); once live, the socket keeps them current.
+   */
+  #syncPolling(): void {
+    const interval = this.#started && this.queryClient ? this.pollInterval() : false;
+    if (interval === this.#pollingEvery) return;
+    if (this.#pollTimer !== undefined) clearInterval(this.#pollTimer);
+    this.#pollTimer = undefined;
+    this.#pollingEvery = interval;
+    const queryClient = this.queryClient;
+    if (interval === false || !queryClient) return;
+    this.#pollTimer = setInterval(() => {
+      if (this.#environment?.document?.visibilityState === 'hidden') return;
+      void queryClient.refetchQueries({ queryKey: realtimeKeys.all, type: 'active' }, { cancelRefetch: false });
+    }, interval);
   }
 
   #downStatus(): ConnectionStatus {
@@ -501,9 +530,9 @@ export class RealtimeClient extends Subscribable {
     socket.on('disconnect', (reason) => {
       this.#stopPing();
       if (!this.#started || this.#terminal || reason === 'io client disconnect') return;
-      this.#scheduleRetry(
-        reason === 'io server disconnect' ? this.#state.error : { code: 'UNAVAILABLE', message: reason },
-      );
+      const ended = this.#sessionEnded;
+      this.#sessionEnded = null;
+      this.#scheduleRetry(ended ?? { code: 'UNAVAILABLE', message: reason });
     });
 
     for (const event of serverEventNames) {
@@ -548,7 +577,7 @@ export class RealtimeClient extends Subscribable {
           this.#refreshUsed = true;
         }
         this.#reconnectAtOnce = code !== 'RATE_LIMITED';
-        this.#setState({ error: { code, message } });
+        this.#sessionEnded = { code, message };
         break;
       }
       case 'stream:resync': {
@@ -678,6 +707,7 @@ export class RealtimeClient extends Subscribable {
   #attachEnvironment(): void {
     if (this.#detachEnvironment) return;
     const env = this.#options.environment === undefined ? defaultEnvironment() : this.#options.environment;
+    this.#environment = env;
     if (!env) return;
     this.#browserOnline = env.navigator?.onLine !== false;
     const online = () => {
