@@ -32,7 +32,8 @@ export type AuthFailureReason =
   | 'invalid_claims'
   | 'expired'
   | 'protocol_mismatch'
-  | 'too_many_connections';
+  | 'too_many_connections'
+  | 'unavailable';
 
 const HS_ALGORITHMS = ['HS256'];
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];

@@ -131,6 +131,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     redis.on('error', (error: unknown) => logger.error({ code: 'UNAVAILABLE', err: error }, 'redis error'));
     // connect() marks the client open at once, so commands the adapter sends meanwhile are queued.
     ready = redis.connect().then(() => undefined);
+    ready.catch((error: unknown) => logger.error({ code: 'UNAVAILABLE', err: error }, 'redis connection failed'));
     serverOptions.adapter = createAdapter(redis) as unknown as ServerOptions['adapter'];
   }
 
@@ -159,7 +160,13 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
 
   // Runs on every connection, reconnection and connection-state recovery (skipMiddlewares: false).
   io.use(async (socket, next) => {
-    await ready;
+    try {
+      await ready;
+    } catch {
+      return next(
+        refuse({ code: 'UNAVAILABLE', message: 'The server is not ready', retryable: true, reason: 'unavailable' }),
+      );
+    }
     if (!(await connectionLimiter.tryConsume(socket.handshake.address))) {
       return next(
         refuse({

@@ -1,0 +1,106 @@
+import type { PresenceUpdate } from '@org/contracts';
+import { createClient } from 'redis';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { collect, connectAs, Disposer, kpi, nextEvent, request, roundTrip, startServer, uniqueId } from './helpers.js';
+import { startRedis } from './redisServer.js';
+
+const disposer = new Disposer();
+afterEach(() => disposer.dispose());
+
+/** Two nodes on one Redis, each reading the adapter's stream (a blocked XREAD per node). */
+async function twoNodes() {
+  const redis = await startRedis();
+  disposer.add(() => redis.stop());
+  const probe = createClient({ url: redis.url });
+  await probe.connect();
+  disposer.add(() => probe.close());
+  const a = await startServer(disposer, { redis: { url: redis.url }, conflation: false });
+  const b = await startServer(disposer, { redis: { url: redis.url }, conflation: false });
+  await vi.waitFor(
+    async () => {
+      const clients = String(await probe.sendCommand(['CLIENT', 'LIST']));
+      expect(clients.match(/cmd=xread/g)?.length).toBe(2);
+    },
+    { timeout: 10_000 },
+  );
+  return { a, b };
+}
+
+describe('scale-out over Redis Streams', () => {
+  it('a publish on one node reaches a client connected to the other, in its tenant only', async () => {
+    const { a, b } = await twoNodes();
+    const tenantId = uniqueId('t');
+    const otherTenant = uniqueId('t');
+    const onB = await connectAs(disposer, b.url, { userId: 'ann', tenantId, roles: ['RISK_ANALYST'] });
+    await request(onB.socket, 'kpi:subscribe', { module: 'risk' });
+    const stranger = await connectAs(disposer, b.url, {
+      userId: 'ann',
+      tenantId: otherTenant,
+      roles: ['RISK_ANALYST'],
+    });
+    await request(stranger.socket, 'kpi:subscribe', { module: 'risk' });
+    const strangerReceived = collect(stranger.socket, ['kpi:update']);
+
+    const arrival = nextEvent(onB.socket, 'kpi:update');
+    const published = a.realtime.publish(
+      'kpi:update',
+      { kind: 'module', tenantId, module: 'risk' },
+      { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 7)] },
+    );
+    expect(await arrival).toMatchObject({
+      id: published.id,
+      seq: 1,
+      stream: published.stream,
+      data: { kpis: [{ value: 7 }] },
+    });
+
+    const alert = nextEvent(stranger.socket, 'alert:new');
+    a.realtime.publish(
+      'alert:new',
+      { kind: 'system' },
+      {
+        id: uniqueId('a'),
+        tenantId: null,
+        severity: 'critical',
+        category: 'infrastructure',
+        title: 'Everyone',
+        message: '',
+        createdAt: new Date().toISOString(),
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+      },
+    );
+    expect((await alert).data.title).toBe('Everyone');
+    await roundTrip(stranger.socket);
+    expect(strangerReceived).toEqual([]);
+  });
+
+  it('aggregates stats and presence across nodes', async () => {
+    const { a, b } = await twoNodes();
+    const tenantId = uniqueId('t');
+    const admin = await connectAs(disposer, a.url, { userId: 'adam', tenantId, roles: ['ADMIN'] });
+    const updates = collect(admin.socket, ['presence:update']);
+    await connectAs(disposer, b.url, { userId: 'ann', tenantId, roles: ['UNDERWRITER'] });
+    await connectAs(disposer, b.url, { userId: 'ann', tenantId, roles: ['UNDERWRITER'] });
+
+    expect(a.realtime.stats()).toMatchObject({ connections: 1, uniqueUsers: 1 });
+    const across = await a.realtime.statsAcrossNodes();
+    expect(across).toMatchObject({
+      connections: 3,
+      uniqueUsers: 2,
+      perTenant: { [tenantId]: 3 },
+      perRole: { ADMIN: 1, UNDERWRITER: 2 },
+    });
+    expect(await b.realtime.statsAcrossNodes()).toMatchObject({ connections: 3, uniqueUsers: 2 });
+
+    // Presence counts users on both nodes; the update published by node B reaches the admin on node A.
+    await vi.waitFor(() => {
+      const latest = updates.at(-1)?.envelope.data as PresenceUpdate | undefined;
+      expect(latest?.online.map(({ userId, connections }) => [userId, connections])).toEqual([
+        ['adam', 1],
+        ['ann', 2],
+      ]);
+    });
+    expect((await a.realtime.presence(tenantId)).online).toHaveLength(2);
+  });
+});
