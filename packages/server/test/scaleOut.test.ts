@@ -1,8 +1,19 @@
 import type { PresenceUpdate } from '@org/contracts';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { collect, connectAs, Disposer, kpi, nextEvent, request, roundTrip, startServer, uniqueId } from './helpers.js';
-import { startRedis } from './redisServer.js';
+import {
+  collect,
+  connectAs,
+  Disposer,
+  kpi,
+  nextEvent,
+  request,
+  roundTrip,
+  SECRET,
+  startServer,
+  uniqueId,
+} from './helpers.js';
+import { startChildNode, startRedis } from './redisServer.js';
 
 const disposer = new Disposer();
 afterEach(() => disposer.dispose());
@@ -102,5 +113,57 @@ describe('scale-out over Redis Streams', () => {
       ]);
     });
     expect((await a.realtime.presence(tenantId)).online).toHaveLength(2);
+  });
+});
+
+describe('scale-out across two processes', () => {
+  it('a publish in one process reaches a client of the other, both ways, and stats add up', async () => {
+    const redis = await startRedis();
+    disposer.add(() => redis.stop());
+    const child = await startChildNode({ REDIS_URL: redis.url, JWT_SECRET: SECRET });
+    disposer.add(() => child.stop());
+    const local = await startServer(disposer, { redis: { url: redis.url }, conflation: false });
+    const probe = createClient({ url: redis.url });
+    await probe.connect();
+    disposer.add(() => probe.close());
+    await vi.waitFor(
+      async () => expect(String(await probe.sendCommand(['CLIENT', 'LIST'])).match(/cmd=xread/g)?.length).toBe(2),
+      { timeout: 15_000 },
+    );
+
+    const tenantId = uniqueId('t');
+    const onLocal = await connectAs(disposer, local.url, { userId: 'ann', tenantId, roles: ['UNDERWRITER'] });
+    const onChild = await connectAs(disposer, child.url, { userId: 'bob', tenantId, roles: ['UNDERWRITER'] });
+
+    // Child process -> client of this process.
+    const toAnn = nextEvent(onLocal.socket, 'notification:new');
+    const note = (userId: string) => ({
+      id: uniqueId('n'),
+      tenantId,
+      audience: { kind: 'user' as const, userId },
+      severity: 'info' as const,
+      title: `for ${userId}`,
+      body: '',
+      createdAt: new Date().toISOString(),
+      readAt: null,
+    });
+    const published = (await child.call({
+      type: 'publish',
+      event: 'notification:new',
+      target: { kind: 'user', tenantId, userId: 'ann' },
+      data: note('ann'),
+    })) as { id: string };
+    expect((await toAnn).id).toBe(published.id);
+
+    // This process -> client of the child process.
+    const toBob = nextEvent(onChild.socket, 'notification:new');
+    const mine = local.realtime.publish('notification:new', { kind: 'user', tenantId, userId: 'bob' }, note('bob'));
+    expect((await toBob).id).toBe(mine.id);
+
+    expect(await child.call({ type: 'stats' })).toMatchObject({
+      connections: 2,
+      uniqueUsers: 2,
+      perTenant: { [tenantId]: 2 },
+    });
   });
 });
