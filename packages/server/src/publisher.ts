@@ -18,7 +18,7 @@ import type { Socket } from 'socket.io';
 import { Conflator, type PendingFrame } from './conflation.js';
 import { RealtimeError } from './errors.js';
 import type { RealtimeMetrics } from './metrics.js';
-import type { StreamLog } from './streams.js';
+import type { StreamEntry, StreamLog } from './streams.js';
 import type { RealtimeIo } from './types.js';
 
 /** Per-socket events (session channel) are not part of a resumable stream: stream `session`, seq 0. */
@@ -60,7 +60,17 @@ export class Publisher {
   readonly #metrics: RealtimeMetrics;
   readonly #conflator: Conflator | undefined;
 
-  constructor(io: RealtimeIo, log: StreamLog, metrics: RealtimeMetrics, conflationWindowMs: number | undefined) {
+  readonly #onEmitted: ((entry: StreamEntry) => void) | undefined;
+
+  constructor(
+    io: RealtimeIo,
+    log: StreamLog,
+    metrics: RealtimeMetrics,
+    conflationWindowMs: number | undefined,
+    /** Called with every emitted entry (to share it with the other nodes). */
+    onEmitted?: (entry: StreamEntry) => void,
+  ) {
+    this.#onEmitted = onEmitted;
     this.#io = io;
     this.#log = log;
     this.#metrics = metrics;
@@ -165,7 +175,9 @@ export class Publisher {
       ts: Date.now(),
       data: frame.data,
     };
-    this.#log.record({ event: frame.event, envelope });
+    const entry: StreamEntry = { event: frame.event, envelope };
+    this.#log.record(entry);
+    this.#onEmitted?.(entry);
     (this.#io.to(frame.room).emit as (event: string, envelope: unknown) => boolean)(frame.event, envelope);
     const emittedAt = performance.now();
     for (const at of frame.publishedAt) this.#metrics.publishLatency((emittedAt - at) / 1000);

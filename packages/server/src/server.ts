@@ -141,7 +141,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     log,
     metrics,
     options.conflation === false ? undefined : (options.conflation?.windowMs ?? DEFAULTS.conflationWindowMs),
+    // With several nodes, every node keeps every stream, so a client may resume on any of them.
+    redis ? (entry) => io.serverSideEmit('realtime:stream-entry', entry) : undefined,
   );
+  io.on('realtime:stream-entry', (entry) => log.observe(entry));
   const connectionLimiter = new ConnectionRateLimiter(limits.connectionsPerMinutePerIp);
   const rateLimiter = new SocketRateLimiter({ eventsPerSecond: limits.eventsPerSecond, burst: limits.burst });
   const presence = new PresenceTracker(

@@ -31,20 +31,39 @@ export class StreamLog {
     this.#maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
   }
 
-  /** The last sequence number handed out on a stream (0 when none). */
+  /**
+   * The last sequence number emitted on a stream (0 when none). A conflated frame still pending is
+   * not counted: a client positioned here receives it when it is emitted, never skips it.
+   */
   position(stream: string): number {
-    return this.#streams.get(stream)?.seq ?? 0;
+    return this.#streams.get(stream)?.recorded ?? 0;
   }
 
-  /** Reserves the next sequence number of a stream. */
-  next(stream: string): number {
+  #state(stream: string): StreamState {
     let state = this.#streams.get(stream);
     if (!state) {
       state = { seq: 0, recorded: 0, entries: [], head: 0 };
       this.#streams.set(stream, state);
     }
+    return state;
+  }
+
+  /** Reserves the next sequence number of a stream. */
+  next(stream: string): number {
+    const state = this.#state(stream);
     state.seq += 1;
     return state.seq;
+  }
+
+  /**
+   * Takes in an entry another node emitted (shared through the adapter), so that a client can
+   * resume on any node and this node's next number follows it. Late or duplicate entries are ignored.
+   */
+  observe(entry: StreamEntry): void {
+    const state = this.#state(entry.envelope.stream);
+    if (entry.envelope.seq <= state.recorded) return;
+    state.seq = Math.max(state.seq, entry.envelope.seq);
+    this.record(entry);
   }
 
   /** Keeps an emitted event for replay. Entries must be recorded in sequence order. */

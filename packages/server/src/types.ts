@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Server } from 'socket.io';
 import type { z } from 'zod';
 import type { VerifiedSession, VerifyToken } from './auth.js';
-import type { ReplayOptions } from './streams.js';
+import type { ReplayOptions, StreamEntry } from './streams.js';
 
 /** What the server keeps on each socket (`socket.data`). */
 export type SocketData = {
@@ -27,6 +27,8 @@ export type NodeStats = RealtimeStats & { users: string[]; roomNames: string[] }
 /** Events the server nodes exchange among themselves (through the adapter). */
 export type InterServerEvents = {
   'realtime:stats': (ack: (stats: NodeStats) => void) => void;
+  /** An event a node emitted on a stream, for the others' replay buffers and sequence counters. */
+  'realtime:stream-entry': (entry: StreamEntry) => void;
 };
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -86,6 +86,41 @@ describe('scale-out over Redis Streams', () => {
     expect(strangerReceived).toEqual([]);
   });
 
+  it('a client resumes on another node: every node keeps every stream, and sequences continue', async () => {
+    const { a, b } = await twoNodes();
+    const tenantId = uniqueId('t');
+    const target = { kind: 'module' as const, tenantId, module: 'risk' as const };
+    const update = (value: number) => ({ tenantId, module: 'risk' as const, kpis: [kpi('risk', 'score', value)] });
+    const who = { userId: 'ann', tenantId, roles: ['RISK_ANALYST' as const] };
+
+    const onA = await connectAs(disposer, a.url, who);
+    await request(onA.socket, 'kpi:subscribe', { module: 'risk' });
+    const first = nextEvent(onA.socket, 'kpi:update');
+    a.realtime.publish('kpi:update', target, update(1));
+    const cursor = await first;
+    onA.socket.disconnect();
+    const missed = [2, 3, 4].map((value) => a.realtime.publish('kpi:update', target, update(value)));
+    await vi.waitFor(() => expect(b.realtime.position('kpi', target).seq).toBe(4));
+
+    const onB = await connectAs(disposer, b.url, who);
+    const received = collect(onB.socket, ['kpi:update']);
+    await request(onB.socket, 'kpi:subscribe', { module: 'risk' });
+    expect(await request(onB.socket, 'stream:resume', { cursors: { [cursor.stream]: cursor.seq } })).toEqual({
+      ok: true,
+      data: { replayed: 3, resync: [] },
+    });
+    // Node B numbers the stream after what node A sent.
+    expect(b.realtime.publish('kpi:update', target, update(5)).seq).toBe(5);
+    await vi.waitFor(() => expect(received).toHaveLength(4));
+    expect(received.map(({ envelope }) => [envelope.seq, envelope.replay ?? false])).toEqual([
+      [2, true],
+      [3, true],
+      [4, true],
+      [5, false],
+    ]);
+    expect(received.slice(0, 3).map(({ envelope }) => envelope.id)).toEqual(missed.map(({ id }) => id));
+  });
+
   it('aggregates stats and presence across nodes', async () => {
     const { a, b } = await twoNodes();
     const tenantId = uniqueId('t');
