@@ -104,6 +104,17 @@ function builtIns(deps: RequestDeps): Partial<Record<ClientEventName, BuiltIn>> 
   };
 }
 
+/** Requests the server answers itself; app handlers for them are ignored. */
+export const BUILT_IN_REQUESTS: ReadonlySet<string> = new Set<ClientEventName>([
+  'kpi:subscribe',
+  'kpi:unsubscribe',
+  'dashboard:subscribe',
+  'dashboard:unsubscribe',
+  'notifications:subscribe',
+  'ping',
+  'stream:resume',
+]);
+
 /**
  * Installs the inbound pipeline on a socket. For every packet: a missing ack drops it; then the
  * rate limit, the event name, and the request schema are checked, in that order, before any

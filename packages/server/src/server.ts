@@ -23,7 +23,7 @@ import { RealtimeMetrics } from './metrics.js';
 import { PresenceTracker, presenceOf } from './presence.js';
 import { type Published, Publisher } from './publisher.js';
 import { ConnectionRateLimiter, SocketRateLimiter } from './rateLimit.js';
-import { installRequestPipeline } from './requests.js';
+import { BUILT_IN_REQUESTS, installRequestPipeline } from './requests.js';
 import { StreamLog } from './streams.js';
 import type { NodeStats, RealtimeIo, RealtimeServerOptions, SocketData } from './types.js';
 
@@ -135,6 +135,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     serverOptions.adapter = createAdapter(redis) as unknown as ServerOptions['adapter'];
   }
 
+  const ignored = Object.keys(options.handlers ?? {}).filter((event) => BUILT_IN_REQUESTS.has(event));
+  if (ignored.length > 0) logger.warn({ events: ignored }, 'handlers for built-in requests are ignored');
+
   const io: RealtimeIo = new Server(options.httpServer, serverOptions);
   const publisher = new Publisher(
     io,
@@ -158,7 +161,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const refuse = (refusal: ConnectRefusal): ConnectRefusedError => {
     metrics.rejection(refusal.code);
     logger.info({ code: refusal.code, reason: refusal.reason }, 'connection refused');
-    return new ConnectRefusedError(ConnectErrorData.parse(refusal) && refusal);
+    ConnectErrorData.parse(refusal); // the contract's fields are there; `reason` rides along
+    return new ConnectRefusedError(refusal);
   };
 
   // Runs on every connection, reconnection and connection-state recovery (skipMiddlewares: false).
@@ -335,11 +339,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
         for (const timer of expiryTimers.values()) clearTimeout(timer);
         expiryTimers.clear();
         io.disconnectSockets(true);
-        // io.close() would also close the http server, which belongs to the caller.
-        await new Promise<void>((resolve) => {
-          io.engine.close();
-          resolve();
-        });
+        // Not io.close(): that would also close the http server, which belongs to the caller.
+        io.engine.close();
         await io.of('/').adapter.close();
         metrics.dispose();
         if (redis) {
