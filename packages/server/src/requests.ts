@@ -131,7 +131,14 @@ export function installRequestPipeline(socket: RealtimeSocket, deps: RequestDeps
     ack({ ok: false, error: error.toBody() });
   };
 
-  socket.onAny(async (event: unknown, ...args: unknown[]) => {
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    handle(event, args).catch((error: unknown) => {
+      metrics.rejection('INTERNAL');
+      logger.error({ code: 'INTERNAL', err: error, socketId: socket.id }, 'request pipeline failed');
+    });
+  });
+
+  async function handle(event: unknown, args: unknown[]): Promise<void> {
     const name = typeof event === 'string' ? event.slice(0, 100) : String(event);
     const ack = args.at(-1);
     if (typeof ack !== 'function') {
@@ -194,5 +201,5 @@ export function installRequestPipeline(socket: RealtimeSocket, deps: RequestDeps
       logger.error({ code: 'INTERNAL', event, err: error }, 'request handler failed');
       respond({ ok: false, error: errorBody('INTERNAL', 'Internal error') });
     }
-  });
+  }
 }

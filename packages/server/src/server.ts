@@ -157,6 +157,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     logger,
   );
   const expiryTimers = new Map<string, NodeJS.Timeout>();
+  const pruneTimer = setInterval(() => log.prune(), log.pruneIntervalMs);
+  pruneTimer.unref();
 
   const refuse = (refusal: ConnectRefusal): ConnectRefusedError => {
     metrics.rejection(refusal.code);
@@ -334,6 +336,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     presence: (tenantId) => presenceOf(io, tenantId),
     close() {
       closing ??= (async () => {
+        clearInterval(pruneTimer);
         publisher.flushAll();
         await presence.close();
         for (const timer of expiryTimers.values()) clearTimeout(timer);

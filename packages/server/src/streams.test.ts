@@ -67,3 +67,17 @@ describe('StreamLog', () => {
     expect(plan.kind === 'replay' && plan.entries.map(({ envelope }) => envelope.seq)).toEqual([1, 2]);
   });
 });
+
+describe('StreamLog.prune', () => {
+  it('frees aged entries and then answers their cursors with an expired resync', () => {
+    const log = new StreamLog({ maxAgeMs: 1_000 });
+    const now = Date.now();
+    emit(log, 's', 3, now - 5_000);
+    emit(log, 's', 2, now);
+    log.prune(now);
+    expect(log.plan('s', 1)).toEqual({ kind: 'resync', reason: 'expired' });
+    const plan = log.plan('s', 3, now);
+    expect(plan.kind === 'replay' && plan.entries.map(({ envelope }) => envelope.seq)).toEqual([4, 5]);
+    expect(log.position('s')).toBe(5);
+  });
+});

@@ -11,7 +11,7 @@ export type ReplayOptions = {
 export type StreamEntry = { event: ServerEventName; envelope: Envelope<unknown> };
 
 /** `seq`: last number handed out; `recorded`: last number emitted (lower while a conflated frame is pending). */
-type StreamState = { seq: number; recorded: number; entries: StreamEntry[]; head: number };
+type StreamState = { seq: number; recorded: number; entries: StreamEntry[]; head: number; expiredUpTo: number };
 
 export type ResumePlan =
   | { kind: 'replay'; entries: StreamEntry[] }
@@ -42,7 +42,7 @@ export class StreamLog {
   #state(stream: string): StreamState {
     let state = this.#streams.get(stream);
     if (!state) {
-      state = { seq: 0, recorded: 0, entries: [], head: 0 };
+      state = { seq: 0, recorded: 0, entries: [], head: 0, expiredUpTo: 0 };
       this.#streams.set(stream, state);
     }
     return state;
@@ -80,6 +80,24 @@ export class StreamLog {
     }
   }
 
+  /** How often `prune` should run: often enough that aged entries do not pile up. */
+  get pruneIntervalMs(): number {
+    return Math.max(1_000, Math.min(this.#maxAgeMs, 60_000));
+  }
+
+  /** Frees entries older than `maxAgeMs` (they can no longer be replayed); sequence numbers stay. */
+  prune(now: number = Date.now()): void {
+    for (const state of this.#streams.values()) {
+      const oldest = state.entries[state.head];
+      if (!oldest || now - oldest.envelope.ts <= this.#maxAgeMs) continue;
+      const ordered = this.#ordered(state);
+      const kept = ordered.filter((entry) => now - entry.envelope.ts <= this.#maxAgeMs);
+      state.expiredUpTo = Math.max(state.expiredUpTo, ordered[ordered.length - kept.length - 1]?.envelope.seq ?? 0);
+      state.entries = kept;
+      state.head = 0;
+    }
+  }
+
   /** Buffered entries of a stream, oldest first. */
   #ordered(state: StreamState): StreamEntry[] {
     return state.head === 0
@@ -98,9 +116,12 @@ export class StreamLog {
     if (!first) {
       // Nothing recorded after the cursor: up to date, or the next frame is still pending
       // (conflation) and will arrive live. Otherwise the buffer no longer holds what was missed.
-      return cursor >= state.recorded ? { kind: 'replay', entries: [] } : { kind: 'resync', reason: 'gap' };
+      if (cursor >= state.recorded) return { kind: 'replay', entries: [] };
+      return { kind: 'resync', reason: cursor < state.expiredUpTo ? 'expired' : 'gap' };
     }
-    if (first.envelope.seq !== cursor + 1) return { kind: 'resync', reason: 'gap' };
+    if (first.envelope.seq !== cursor + 1) {
+      return { kind: 'resync', reason: cursor < state.expiredUpTo ? 'expired' : 'gap' };
+    }
     if (now - first.envelope.ts > this.#maxAgeMs) return { kind: 'resync', reason: 'expired' };
     return { kind: 'replay', entries: missed };
   }
