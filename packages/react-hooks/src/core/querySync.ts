@@ -1,5 +1,12 @@
-import { type AlertsResponse, type KpiSnapshot, Module, parseRoom, type UnreadCountResponse } from '@org/contracts';
-import type { QueryClient, QueryKey } from '@tanstack/query-core';
+import {
+  type AlertsResponse,
+  type DashboardSnapshot,
+  type KpiSnapshot,
+  Module,
+  parseRoom,
+  type UnreadCountResponse,
+} from '@org/contracts';
+import { hashKey, type QueryClient, type QueryKey } from '@tanstack/query-core';
 import {
   applyAlertAcknowledged,
   applyAlertNew,
@@ -35,15 +42,23 @@ export function queryKeysForStream(stream: string): QueryKey[] {
   }
 }
 
+/** How many recent events are kept to re-apply on top of snapshots fetched while they arrived. */
+const RECENT_EVENTS = 200;
+
 /**
  * Writes live events into TanStack Query's cache: `setQueryData` where an event carries the new
  * state (KPI values, notifications, read state, alerts), invalidation where the cache can no longer
  * be trusted (a gap, a resync, a replay whose effect on a counter is unknown).
+ *
+ * A snapshot fetched over REST may be older than events that arrived while it was in flight;
+ * when it lands, those events are applied again on top of it (positions and ids make that safe).
  */
 export class QueryCacheSync {
   readonly #queryClient: QueryClient;
   readonly #historyLimit: number;
   readonly #unsubscribe: Array<() => void>;
+  readonly #recent: RealtimeMessage[] = [];
+  readonly #fetchStartedAt = new Map<string, number>();
 
   constructor(
     client: Pick<RealtimeClient, 'onMessage' | 'onStale'>,
@@ -53,9 +68,32 @@ export class QueryCacheSync {
     this.#queryClient = queryClient;
     this.#historyLimit = options.historyLimit;
     this.#unsubscribe = [
-      client.onMessage((message) => this.#apply(message)),
+      client.onMessage((message) => {
+        this.#recent.push(message);
+        if (this.#recent.length > RECENT_EVENTS) this.#recent.shift();
+        this.#apply(message);
+      }),
       client.onStale((stream) => {
+        // Events of an untrusted stream must not be replayed onto the refetched snapshot.
+        for (let index = this.#recent.length - 1; index >= 0; index -= 1) {
+          if (this.#recent[index]?.envelope.stream === stream) this.#recent.splice(index, 1);
+        }
         for (const queryKey of queryKeysForStream(stream)) void queryClient.invalidateQueries({ queryKey });
+      }),
+      queryClient.getQueryCache().subscribe((event) => {
+        if (event.type === 'removed') this.#fetchStartedAt.delete(event.query.queryHash);
+        if (event.type !== 'updated' || event.query.queryKey[0] !== realtimeKeys.all[0]) return;
+        const { queryHash, queryKey } = event.query;
+        if (event.action.type === 'fetch') {
+          this.#fetchStartedAt.set(queryHash, Date.now());
+        } else if (event.action.type === 'success' && !event.action.manual) {
+          const since = this.#fetchStartedAt.get(queryHash);
+          this.#fetchStartedAt.delete(queryHash);
+          if (since === undefined) return;
+          for (const message of this.#recent) if (message.receivedAt >= since) this.#apply(message, queryKey);
+        } else if (event.action.type === 'error') {
+          this.#fetchStartedAt.delete(queryHash);
+        }
       }),
     ];
   }
@@ -63,32 +101,41 @@ export class QueryCacheSync {
   dispose(): void {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#unsubscribe.length = 0;
+    this.#recent.length = 0;
   }
 
-  #apply(message: RealtimeMessage): void {
+  /** Applies an event to every cache entry it feeds, or only to `only` (re-applying after a fetch). */
+  #apply(message: RealtimeMessage, only?: QueryKey): void {
     const queryClient = this.#queryClient;
+    const scope = (family: QueryKey): QueryKey | undefined => {
+      if (!only) return family;
+      return family.every((part, index) => hashKey([part]) === hashKey([only[index]])) ? only : undefined;
+    };
     switch (message.event) {
       case 'kpi:update': {
         const { envelope } = message;
-        queryClient.setQueryData<KpiSnapshot>(realtimeKeys.kpis.module(envelope.data.module), (snapshot) =>
+        const queryKey = scope(realtimeKeys.kpis.module(envelope.data.module));
+        if (!queryKey) return;
+        queryClient.setQueryData<KpiSnapshot>(queryKey, (snapshot) =>
           applyKpiUpdate(snapshot, envelope, this.#historyLimit),
         );
         break;
       }
       case 'dashboard:update': {
         const { envelope } = message;
-        queryClient.setQueryData(realtimeKeys.dashboard, (snapshot: Parameters<typeof applyDashboardUpdate>[0]) =>
-          applyDashboardUpdate(snapshot, envelope),
-        );
+        const queryKey = scope(realtimeKeys.dashboard);
+        if (!queryKey) return;
+        queryClient.setQueryData<DashboardSnapshot>(queryKey, (snapshot) => applyDashboardUpdate(snapshot, envelope));
         break;
       }
       case 'notification:new': {
         const notification = message.envelope.data;
-        const lists = queryClient.getQueriesData<NotificationsData>({ queryKey: realtimeKeys.notifications.lists });
+        const queryKey = scope(realtimeKeys.notifications.lists);
+        if (!queryKey) return;
+        const lists = queryClient.getQueriesData<NotificationsData>({ queryKey });
         const unseen = lists.every(([, data]) => isUnseenNotification(data, notification.id));
-        queryClient.setQueriesData<NotificationsData>({ queryKey: realtimeKeys.notifications.lists }, (data) =>
-          applyNotificationNew(data, notification),
-        );
+        queryClient.setQueriesData<NotificationsData>({ queryKey }, (data) => applyNotificationNew(data, notification));
+        if (only) return;
         if (message.envelope.replay) {
           // A polled count may already include a replayed notification: ask the server.
           void queryClient.invalidateQueries({ queryKey: realtimeKeys.notifications.unreadCount });
@@ -101,27 +148,30 @@ export class QueryCacheSync {
       }
       case 'notification:read': {
         const read = message.envelope.data;
-        queryClient.setQueriesData<NotificationsData>({ queryKey: realtimeKeys.notifications.lists }, (data) =>
-          applyNotificationsRead(data, read),
-        );
-        queryClient.setQueryData<UnreadCountResponse>(realtimeKeys.notifications.unreadCount, (data) =>
-          applyUnreadCount(data, read.unreadCount),
-        );
+        const queryKey = scope(realtimeKeys.notifications.lists);
+        if (queryKey) {
+          queryClient.setQueriesData<NotificationsData>({ queryKey }, (data) => applyNotificationsRead(data, read));
+        }
+        const countKey = scope(realtimeKeys.notifications.unreadCount);
+        if (countKey && !only) {
+          queryClient.setQueryData<UnreadCountResponse>(countKey, (data) => applyUnreadCount(data, read.unreadCount));
+        }
         break;
       }
       case 'alert:new': {
         const alert = message.envelope.data;
-        for (const [queryKey] of queryClient.getQueriesData<AlertsResponse>({ queryKey: realtimeKeys.alerts.all })) {
-          const limit = alertLimit(queryKey);
-          queryClient.setQueryData<AlertsResponse>(queryKey, (data) => applyAlertNew(data, alert, limit));
+        const queryKey = scope(realtimeKeys.alerts.all);
+        if (!queryKey) return;
+        for (const [key] of queryClient.getQueriesData<AlertsResponse>({ queryKey })) {
+          queryClient.setQueryData<AlertsResponse>(key, (data) => applyAlertNew(data, alert, alertLimit(key)));
         }
         break;
       }
       case 'alert:acknowledged': {
         const ack = message.envelope.data;
-        queryClient.setQueriesData<AlertsResponse>({ queryKey: realtimeKeys.alerts.all }, (data) =>
-          applyAlertAcknowledged(data, ack),
-        );
+        const queryKey = scope(realtimeKeys.alerts.all);
+        if (!queryKey) return;
+        queryClient.setQueriesData<AlertsResponse>({ queryKey }, (data) => applyAlertAcknowledged(data, ack));
         break;
       }
       default:

@@ -664,7 +664,10 @@ export class RealtimeClient extends Subscribable {
       else if (target.kind === 'dashboard') positions = (await this.request('dashboard:subscribe', {})).streams;
       else positions = (await this.request('notifications:subscribe', {})).streams;
       for (const { stream, seq } of positions) {
-        if (resuming && this.#cursors.get(stream) !== undefined) continue;
+        // While resuming, a cursor at or behind the server stays for `stream:resume` to replay from;
+        // one ahead of it means the server lost its sequence (a restart): start over from its position.
+        const cursor = this.#cursors.get(stream);
+        if (resuming && cursor !== undefined && cursor <= seq) continue;
         const verdict = this.#cursors.align(stream, seq);
         if (verdict !== 'ok') this.#stale(stream, verdict);
       }

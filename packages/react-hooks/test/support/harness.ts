@@ -67,6 +67,15 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
       : (lastPosition.get(stream) ?? 0);
     return { stream, seq };
   };
+  function acknowledge(id: string) {
+    const alert = alerts.find((item) => item.id === id);
+    if (!alert) throw new RealtimeError('NOT_FOUND', 'no such alert');
+    alert.acknowledgedAt = new Date().toISOString();
+    alert.acknowledgedBy = user.userId;
+    const ack = { id, acknowledgedAt: alert.acknowledgedAt, acknowledgedBy: user.userId };
+    realtime?.publish('alert:acknowledged', { kind: 'tenant', tenantId: user.tenantId }, ack);
+    return ack;
+  }
   const unreadCount = () => notifications.filter((item) => item.readAt === null).length;
 
   function markRead(ids: string[] | 'all'): NotificationsRead {
@@ -102,6 +111,17 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
 
   async function rest(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // A browser (happy-dom here) enforces CORS, as it would for an API on another origin.
+    if (req.headers.origin) {
+      res.setHeader('access-control-allow-origin', req.headers.origin);
+      res.setHeader('access-control-allow-headers', 'authorization, content-type, accept');
+      res.setHeader('access-control-allow-methods', 'GET, POST');
+    }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     restRequests.push(`${req.method} ${url.pathname}`);
     const token = req.headers.authorization?.replace(/^Bearer /, '');
     try {
@@ -149,6 +169,14 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
       const body: AlertsResponse = { items: alerts.slice(0, limit) };
       return sendJson(res, 200, body);
     }
+    const ackMatch = /^\/api\/alerts\/([^/]+)\/ack$/.exec(path);
+    if (req.method === 'POST' && ackMatch?.[1]) {
+      try {
+        return sendJson(res, 200, acknowledge(ackMatch[1]));
+      } catch {
+        return sendError(res, 404, 'NOT_FOUND', 'no such alert');
+      }
+    }
     return sendError(res, 404, 'NOT_FOUND', 'not found');
   }
 
@@ -175,6 +203,7 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
           return markRead([id]);
         },
         'notification:markAllRead': async () => markRead('all'),
+        'alert:acknowledge': async ({ id }) => acknowledge(id),
       },
     });
     await realtime.ready;
