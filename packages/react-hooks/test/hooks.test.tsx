@@ -22,6 +22,17 @@ import { type Harness, startHarness } from './support/harness.js';
 
 const WAIT = { timeout: 10_000, interval: 10 };
 
+function KpiCard({ name }: { name: string }) {
+  const { kpis } = useKpis('risk');
+  const { status } = useConnection();
+  const exposure = kpis.find((kpi) => kpi.key === 'exposure');
+  return (
+    <p data-testid={name}>
+      {status}:{exposure ? `${exposure.value}@${exposure.history.join(',')}` : '-'}
+    </p>
+  );
+}
+
 describe('React hooks against a real Socket.IO server and REST API', () => {
   let harness: Harness;
   let queryClient: QueryClient;
@@ -51,17 +62,6 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
     queryClient.clear();
     await harness.close();
   });
-
-  function KpiCard({ name }: { name: string }) {
-    const { kpis } = useKpis('risk');
-    const { status } = useConnection();
-    const exposure = kpis.find((kpi) => kpi.key === 'exposure');
-    return (
-      <p data-testid={name}>
-        {status}:{exposure ? `${exposure.value}@${exposure.history.join(',')}` : '-'}
-      </p>
-    );
-  }
 
   describe('KPIs and the connection', () => {
     beforeEach(() => setup());
