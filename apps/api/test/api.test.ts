@@ -5,6 +5,7 @@ import {
   KpiSnapshot,
   NotificationsPage,
   NotificationsRead,
+  PresenceResponse,
   PublishEventResponse,
   RealtimeStats,
   UserProfile,
@@ -273,6 +274,23 @@ describe('notifications and tenancy', () => {
     expect(Object.keys(RealtimeStats.parse(stats.body).perTenant)).toEqual(['globex-pay']);
     const agent = await login(api, 'support@globex-pay');
     expect((await request(api, 'GET', '/api/realtime/stats', { token: agent.accessToken })).status).toBe(403);
+    expect((await request(api, 'GET', '/api/realtime/presence', { token: agent.accessToken })).status).toBe(403);
+  });
+
+  it('shows an admin who is online in its own tenant, and nobody from another', async () => {
+    const admin = await login(api, 'admin@globex-pay');
+    const colleague = await login(api, 'risk@globex-pay');
+    const outsider = await login(api, 'risk@acme-lending');
+    const sockets = [await connect(api, colleague.accessToken), await connect(api, outsider.accessToken)];
+    try {
+      const presence = PresenceResponse.parse(
+        (await request(api, 'GET', '/api/realtime/presence', { token: admin.accessToken })).body,
+      );
+      expect(presence.tenantId).toBe('globex-pay');
+      expect(presence.online.map((user) => user.userId)).toEqual([colleague.user.userId]);
+    } finally {
+      for (const socket of sockets) socket.disconnect();
+    }
   });
 });
 

@@ -169,6 +169,8 @@ describe('admin page', () => {
     await expect
       .poll(async () => Number(await connections.textContent()), { timeout: 10_000 })
       .toBeGreaterThanOrEqual(1);
+    // The admin itself is online, shown from the presence snapshot without waiting for a change.
+    await page.getByRole('cell', { name: 'acme-lending.admin' }).waitFor();
     await screenshot(page, 'admin');
     expect(errors).toEqual([]);
     await page.close();

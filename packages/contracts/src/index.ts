@@ -86,6 +86,7 @@ export {
   LoginResponse,
   NotificationsPage,
   NotificationsQuery,
+  PresenceResponse,
   PublishEventRequest,
   PublishEventResponse,
   RealtimeStats,

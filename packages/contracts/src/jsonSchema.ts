@@ -40,6 +40,7 @@ const restDirections: Record<string, Direction> = {
   PublishEventRequest: 'request',
   PublishEventResponse: 'response',
   RealtimeStats: 'response',
+  PresenceResponse: 'response',
 };
 
 export function catalogJsonSchema(): CatalogSchema {

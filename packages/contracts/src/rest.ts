@@ -8,6 +8,7 @@ import {
   KpiUpdate,
   Notification,
   NotificationDraft,
+  PresenceUpdate,
   SystemAlert,
 } from './payloads.js';
 
@@ -137,6 +138,10 @@ export const RealtimeStats = z.object({
   rejections: z.record(z.string(), z.number().int().nonnegative()),
 });
 export type RealtimeStats = z.infer<typeof RealtimeStats>;
+
+/** `GET /api/realtime/presence`: who is online in the admin's tenant now; `presence:update` follows. */
+export const PresenceResponse = PresenceUpdate;
+export type PresenceResponse = z.infer<typeof PresenceResponse>;
 
 export const HealthResponse = z.object({
   status: z.enum(['ok', 'degraded', 'down']),

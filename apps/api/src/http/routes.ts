@@ -175,6 +175,10 @@ export function apiRoutes({ config, store, services, realtime, tokens, accounts 
     res.json(scoped);
   });
 
+  router.get('/realtime/presence', authed, requireRole('ADMIN'), async (req, res) => {
+    res.json(await realtime.presence(principalOf(req).tenantId));
+  });
+
   router.get('/asyncapi.json', (req, res) => {
     res.json(buildAsyncApiDocument({ serverHost: req.headers.host ?? `${config.host}:${config.port}` }));
   });

@@ -1,4 +1,4 @@
-import { RealtimeStats, rooms, streamName, type UserProfile } from '@org/contracts';
+import { PresenceResponse, RealtimeStats, rooms, streamName, type UserProfile } from '@org/contracts';
 import { useRealtimeStream } from '@org/realtime-react';
 import { useQuery } from '@tanstack/react-query';
 import { useRef } from 'react';
@@ -28,9 +28,21 @@ export function AdminPage({ user, getToken }: AdminPageProps) {
     }
     if (!previous.current || previous.current.at !== at) previous.current = { at, eventsOut: s.eventsOut };
   }
-  const presence = useRealtimeStream(streamName('presence', rooms.role(user.tenantId, 'ADMIN')), {
+  // Who is online now, then every change as the server publishes it.
+  const presenceSnapshot = useQuery({
+    queryKey: ['admin', 'presence'],
+    queryFn: async () => {
+      const response = await fetch('/api/realtime/presence', {
+        headers: { authorization: `Bearer ${await getToken()}` },
+      });
+      if (!response.ok) throw new Error(`presence answered ${response.status}`);
+      return PresenceResponse.parse(await response.json());
+    },
+  });
+  const presenceLive = useRealtimeStream(streamName('presence', rooms.role(user.tenantId, 'ADMIN')), {
     events: ['presence:update'],
   });
+  const online = presenceLive.data?.online ?? presenceSnapshot.data?.online;
   const s = stats.data?.stats;
   const rejections = Object.entries(s?.rejections ?? {}).filter(([, count]) => count > 0);
 
@@ -57,7 +69,7 @@ export function AdminPage({ user, getToken }: AdminPageProps) {
           <header>
             <h2 id="online-title">Who is online</h2>
             <span className="muted">
-              {presence.data ? `${presence.data.online.length} users` : 'waiting for presence…'}
+              {online ? `${online.length} user${online.length === 1 ? '' : 's'}` : 'loading…'}
             </span>
           </header>
           <table className="table">
@@ -70,7 +82,7 @@ export function AdminPage({ user, getToken }: AdminPageProps) {
               </tr>
             </thead>
             <tbody>
-              {(presence.data?.online ?? []).map((person) => (
+              {(online ?? []).map((person) => (
                 <tr key={person.userId}>
                   <td>{person.userId}</td>
                   <td>{person.roles.map((r) => roleLabels[r] ?? r).join(', ')}</td>
