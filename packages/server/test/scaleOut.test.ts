@@ -1,15 +1,18 @@
-import type { PresenceUpdate } from '@org/contracts';
+import { PROTOCOL_VERSION, type PresenceUpdate } from '@org/contracts';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   collect,
   connectAs,
   Disposer,
+  disconnected,
   kpi,
+  makeClient,
   nextEvent,
   request,
   roundTrip,
   SECRET,
+  signToken,
   startServer,
   uniqueId,
 } from './helpers.js';
@@ -121,6 +124,74 @@ describe('scale-out over Redis Streams', () => {
     expect(received.slice(0, 3).map(({ envelope }) => envelope.id)).toEqual(missed.map(({ id }) => id));
   });
 
+  it('connection-state recovery works over Redis: missed broadcasts from the other node are restored, and auth still runs', async () => {
+    const redis = await startRedis();
+    disposer.add(() => redis.stop());
+    const recovery = { maxDisconnectionDurationMs: 60_000 };
+    const a = await startServer(disposer, {
+      redis: { url: redis.url },
+      conflation: false,
+      connectionStateRecovery: recovery,
+    });
+    const b = await startServer(disposer, {
+      redis: { url: redis.url },
+      conflation: false,
+      connectionStateRecovery: recovery,
+    });
+    const probe = createClient({ url: redis.url });
+    await probe.connect();
+    disposer.add(() => probe.close());
+    await vi.waitFor(
+      async () => expect(String(await probe.sendCommand(['CLIENT', 'LIST'])).match(/cmd=xread/g)?.length).toBe(2),
+      {
+        timeout: 10_000,
+      },
+    );
+
+    const tenantId = uniqueId('t');
+    const tokens = [
+      await signToken({ userId: 'ann', tenantId, roles: ['UNDERWRITER'] }),
+      await signToken({ userId: 'ann', tenantId, roles: ['UNDERWRITER'] }),
+    ];
+    let handshakes = 0;
+    const socket = makeClient(
+      disposer,
+      a.url,
+      {},
+      {
+        reconnection: true,
+        reconnectionDelay: 50,
+        reconnectionDelayMax: 50,
+        auth: (callback: (auth: object) => void) => {
+          handshakes += 1;
+          callback({ token: tokens.shift() ?? '', protocol: PROTOCOL_VERSION });
+        },
+      },
+    );
+    const ready = nextEvent(socket, 'session:ready');
+    socket.connect();
+    await ready;
+    // A first broadcast gives the client an offset to recover from.
+    const first = nextEvent(socket, 'notification:new');
+    b.realtime.publish('notification:new', { kind: 'tenant', tenantId }, tenantNote(tenantId, 'first'));
+    await first;
+
+    const received = collect(socket, ['notification:new']);
+    const down = disconnected(socket);
+    a.realtime.io
+      .of('/')
+      .sockets.get(socket.id ?? '')
+      ?.conn.close();
+    await down;
+    const missed = b.realtime.publish('notification:new', { kind: 'tenant', tenantId }, tenantNote(tenantId, 'missed'));
+    const again = nextEvent(socket, 'session:ready');
+    socket.connect();
+    await again;
+    expect(socket.recovered).toBe(true);
+    expect(handshakes).toBe(2);
+    await vi.waitFor(() => expect(received.map(({ envelope }) => envelope.id)).toContain(missed.id));
+  });
+
   it('aggregates stats and presence across nodes', async () => {
     const { a, b } = await twoNodes();
     const tenantId = uniqueId('t');
@@ -202,3 +273,16 @@ describe('scale-out across two processes', () => {
     });
   });
 });
+
+function tenantNote(tenantId: string, title: string) {
+  return {
+    id: uniqueId('n'),
+    tenantId,
+    audience: { kind: 'tenant' as const },
+    severity: 'info' as const,
+    title,
+    body: '',
+    createdAt: new Date().toISOString(),
+    readAt: null,
+  };
+}
