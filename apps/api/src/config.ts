@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+/** The dashboard build, next to this package in the monorepo (from src/ or dist/ alike). */
+const MONOREPO_DASHBOARD_DIST = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
@@ -84,6 +88,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoMode: e.DEMO_MODE ?? !production,
     simulator: e.SIMULATOR ?? !production,
     simulatorIntervalMs: e.SIMULATOR_INTERVAL_MS,
-    dashboardDist: e.DASHBOARD_DIST,
+    dashboardDist: e.DASHBOARD_DIST ?? (production ? MONOREPO_DASHBOARD_DIST : undefined),
   };
 }

@@ -294,6 +294,51 @@ describe('notifications and tenancy', () => {
   });
 });
 
+describe('pagination and limits', () => {
+  it('pages notifications newest first with a cursor, without duplicates', async () => {
+    const { accessToken } = await login(api, 'support@acme-lending');
+    for (let i = 0; i < 5; i += 1) {
+      await request(api, 'POST', '/api/events', {
+        headers: { 'x-service-key': SERVICE_KEY },
+        body: notificationBody('acme-lending', `Ticket ${i}`, { kind: 'role', role: 'SUPPORT_AGENT' }),
+      });
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = cursor ? `?limit=2&cursor=${encodeURIComponent(cursor)}` : '?limit=2';
+      const page = NotificationsPage.parse(
+        (await request(api, 'GET', `/api/notifications${query}`, { token: accessToken })).body,
+      );
+      seen.push(...page.items.map((n) => n.createdAt + n.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort().reverse()).toEqual(seen);
+    const badCursor = await request(api, 'GET', '/api/notifications?cursor=garbage', { token: accessToken });
+    expect(badCursor.status).toBe(400);
+  });
+
+  it('limits failed sign-in attempts per address and username with RATE_LIMITED', async () => {
+    const attempts = [];
+    for (let i = 0; i < 12; i += 1) {
+      attempts.push(
+        await request(api, 'POST', '/api/auth/login', {
+          body: { username: 'intruder@acme-lending', password: `guess-${i}` },
+        }),
+      );
+    }
+    expect(attempts.slice(0, 10).every((a) => a.status === 401)).toBe(true);
+    expect(attempts.slice(10).map((a) => ApiErrorResponse.parse(a.body).error.code)).toEqual([
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+    ]);
+    // Another user from the same address can still sign in.
+    await expect(login(api, 'finance@globex-pay')).resolves.toMatchObject({ user: { tenantId: 'globex-pay' } });
+  });
+});
+
 describe('operations endpoints', () => {
   it('answers health, readiness, metrics and the AsyncAPI document', async () => {
     expect((await request(api, 'GET', '/healthz')).body).toEqual({ status: 'ok' });

@@ -15,7 +15,7 @@ import {
 } from '@org/contracts';
 import type { RealtimeServer } from '@org/realtime-server';
 import { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Account } from '../auth/demoUsers.js';
 import type { TokenIssuer } from '../auth/tokens.js';
 import type { Config } from '../config.js';
@@ -59,13 +59,29 @@ export function apiRoutes({ config, store, services, realtime, tokens, accounts 
   };
 
   // ------------------------------------------------------------------ auth
-  const loginLimiter = rateLimit({
-    windowMs: 60_000,
-    limit: 20,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (_req, _res, next) => next(new ApiError('RATE_LIMITED', 'too many sign-in attempts; wait a minute')),
-  });
+  // Brute force: failed attempts count, per address and username (so one noisy user behind a
+  // shared address does not lock out the others), plus a looser cap per address.
+  const limited = (_req: unknown, _res: unknown, next: (error: ApiError) => void) =>
+    next(new ApiError('RATE_LIMITED', 'too many sign-in attempts; wait a minute'));
+  const loginLimiters = [
+    rateLimit({
+      windowMs: 60_000,
+      limit: 10,
+      skipSuccessfulRequests: true,
+      keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.username ?? '').toLowerCase()}`,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: limited,
+    }),
+    rateLimit({
+      windowMs: 60_000,
+      limit: 100,
+      skipSuccessfulRequests: true,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: limited,
+    }),
+  ];
 
   router.get('/demo-users', (_req, res) => {
     if (!config.demoMode) throw new ApiError('NOT_FOUND', 'demo mode is off');
@@ -80,7 +96,7 @@ export function apiRoutes({ config, store, services, realtime, tokens, accounts 
     });
   });
 
-  router.post('/auth/login', loginLimiter, async (req, res) => {
+  router.post('/auth/login', ...loginLimiters, async (req, res) => {
     const { username, password } = parseInput(LoginRequest, req.body, 'login');
     const account = config.demoMode ? accounts.find((a) => a.username === username.toLowerCase()) : undefined;
     if (!account || account.password !== password) throw new ApiError('UNAUTHORIZED', 'wrong username or password');
