@@ -11,6 +11,7 @@ import {
   RealtimeRequestError,
   realtimeKeys,
   useConnection,
+  useDashboard,
   useEmit,
   useKpis,
   useNotifications,
@@ -128,6 +129,27 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
       expect(result.current.stream.lastMessage?.envelope.seq).toBe(3);
       expect(result.current.stream.lastMessage?.latencyMs).toBeGreaterThanOrEqual(0);
       expect(result.current.stream.error).toBeNull();
+    });
+
+    it('merges live dashboard summaries into the snapshot', async () => {
+      harness.updateDashboard('risk', 1);
+      const { result } = renderHook(() => useDashboard(), { wrapper });
+      await waitFor(() => expect(result.current.cards.map((card) => card.value)).toEqual([1]), WAIT);
+      await waitFor(
+        () => expect(harness.realtime.io.of('/').adapter.rooms.get('tenant:acme:dashboard:RISK_ANALYST')?.size).toBe(1),
+        WAIT,
+      );
+      harness.updateDashboard('lending', 7);
+      await waitFor(
+        () =>
+          expect(result.current.cards.map((card) => [card.key, card.value])).toEqual([
+            ['risk_headline', 1],
+            ['lending_headline', 7],
+          ]),
+        WAIT,
+      );
+      expect(result.current.topKpis[0]?.key).toBe('lending_headline');
+      expect(result.current.status).toBe('live');
     });
 
     it('types emits and their errors by the contract', async () => {

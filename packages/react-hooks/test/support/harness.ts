@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import {
   type AlertsResponse,
+  type DashboardSnapshot,
   type ErrorCode,
   type Kpi,
   type KpiSnapshot,
@@ -51,6 +52,7 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
 
   // ------------------------------------------------------------ state (what the API's store would hold)
   const kpis = new Map<Module, KpiWithHistory[]>();
+  const dashboardCards = new Map<string, Kpi>();
   const notifications: Notification[] = []; // newest first
   const alerts: SystemAlert[] = []; // newest first
   const lastPosition = new Map<string, number>();
@@ -139,6 +141,23 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
         kpis: kpis.get(module) ?? [],
         position: position(module),
         asOf: new Date().toISOString(),
+      };
+      return sendJson(res, 200, snapshot);
+    }
+    if (req.method === 'GET' && path === '/api/dashboard') {
+      const cards = [...dashboardCards.values()];
+      const snapshot: DashboardSnapshot = {
+        tenantId: user.tenantId,
+        cards,
+        topKpis: cards,
+        updatedAt: new Date().toISOString(),
+        positions: user.roles.map((role) => {
+          const stream = streamName('dashboard', rooms.dashboard(user.tenantId, role));
+          const seq = realtime
+            ? realtime.position('dashboard', { kind: 'dashboard', tenantId: user.tenantId, role }).seq
+            : (lastPosition.get(stream) ?? 0);
+          return { stream, seq };
+        }),
       };
       return sendJson(res, 200, snapshot);
     }
@@ -258,6 +277,31 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
           tenantId: user.tenantId,
           module,
           kpis: changed,
+        },
+      );
+    },
+    /** Sets a headline card for a module and publishes the summary of the user's first role. */
+    updateDashboard(module: Module, value: number) {
+      const card: Kpi = {
+        key: `${module}_headline`,
+        module,
+        label: module,
+        value,
+        unit: 'count',
+        change: null,
+        updatedAt: new Date().toISOString(),
+      };
+      dashboardCards.set(card.key, card);
+      const role = user.roles[0] ?? 'ADMIN';
+      realtime?.publish(
+        'dashboard:update',
+        { kind: 'dashboard', tenantId: user.tenantId, role },
+        {
+          tenantId: user.tenantId,
+          role,
+          cards: [card],
+          topKpis: [card],
+          updatedAt: card.updatedAt,
         },
       );
     },

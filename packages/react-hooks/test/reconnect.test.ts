@@ -1,0 +1,85 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type ConnectionState, RealtimeClient } from '../src/core/realtimeClient.js';
+
+/** A port nothing listens on: connections are refused at once by the OS. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || !address) throw new Error('no port');
+  return address.port;
+}
+
+function next(client: RealtimeClient, predicate: (state: ConnectionState) => boolean): Promise<ConnectionState> {
+  return new Promise((resolve) => {
+    const unsubscribe = client.subscribe(() => {
+      if (!predicate(client.getState())) return;
+      unsubscribe();
+      resolve(client.getState());
+    });
+  });
+}
+
+describe('reconnect backoff (fake timers)', () => {
+  let client: RealtimeClient | undefined;
+  afterEach(() => {
+    client?.disconnect();
+    vi.useRealTimers();
+  });
+
+  it('waits an exponentially growing, jittered, bounded delay between attempts', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const tokens: boolean[] = [];
+    client = new RealtimeClient({
+      url: `http://127.0.0.1:${await closedPort()}`,
+      getToken: ({ forceRefresh }) => {
+        tokens.push(forceRefresh);
+        return 'token';
+      },
+      environment: null,
+      backoff: { baseMs: 100, maxMs: 400 },
+      random: () => 0.5,
+    });
+    const delays: number[] = [];
+    let state = next(client, (current) => current.attempt === 1);
+    client.connect();
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      const scheduled = await state;
+      expect(scheduled.status).toBe('polling');
+      expect(scheduled.attempt).toBe(attempt);
+      const delay = (scheduled.nextRetryAt ?? 0) - Date.now();
+      delays.push(delay);
+      state = next(client, (current) => current.attempt === attempt + 1);
+      // Nothing happens before the delay is over...
+      vi.advanceTimersByTime(Math.max(0, delay - 1));
+      expect(client.getState().attempt).toBe(attempt);
+      // ...and the next attempt starts when it is.
+      vi.advanceTimersByTime(1);
+    }
+    await state;
+    // Half of min(400, 100 * 2^n): the ceiling doubles, then stays at the bound.
+    expect(delays).toEqual([50, 100, 200, 200, 200]);
+    // A fresh token for every attempt, never a forced refresh for a network failure.
+    expect(tokens).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('does not reconnect after disconnect()', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    client = new RealtimeClient({
+      url: `http://127.0.0.1:${await closedPort()}`,
+      getToken: () => 'token',
+      environment: null,
+      backoff: { baseMs: 100, maxMs: 400 },
+    });
+    const scheduled = next(client, (current) => current.attempt === 1);
+    client.connect();
+    await scheduled;
+    client.disconnect();
+    expect(client.getState()).toMatchObject({ status: 'offline', nextRetryAt: null });
+    vi.advanceTimersByTime(10_000);
+    expect(client.getState().attempt).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
