@@ -14,11 +14,17 @@ const command = process.argv[2];
 
 const log = (message) => console.log(`\x1b[36m[setup]\x1b[0m ${message}`);
 
+const cleanups = [];
+function exit(code) {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  process.exit(code);
+}
+
 function run(cmd, args, options = {}) {
   const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...options });
   if (result.status !== 0) {
     console.error(`\n${cmd} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
-    process.exit(result.status ?? 1);
+    exit(result.status ?? 1);
   }
 }
 
@@ -49,7 +55,7 @@ function ensureSystemPackages() {
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !has('apt-get')) {
     console.error(`Missing system packages: ${names.join(', ')}. Install them (Debian: apt-get install -y ${names.join(' ')}) and run again.`);
-    process.exit(1);
+    exit(1);
   }
   log(`installing ${names.join(', ')} with apt-get`);
   run('apt-get', ['update', '-qq']);
@@ -64,8 +70,18 @@ function hasPostgres() {
   return existsSync(base) && readdirSync(base).some((v) => existsSync(join(base, v, 'bin', 'initdb')));
 }
 
+/** A port nothing listens on now (another checkout's PostgreSQL may hold the default one). */
+function freePort() {
+  const script = "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})";
+  return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim();
+}
+
+/** Starts this checkout's throw-away PostgreSQL and stops it again when the run ends. */
 function startPostgres() {
-  const out = execFileSync('bash', [join(root, 'scripts', 'postgres.sh'), 'start'], { cwd: root, encoding: 'utf8' });
+  const env = { ...process.env, PGTEST_PORT: freePort() };
+  const script = join(root, 'scripts', 'postgres.sh');
+  const out = execFileSync('bash', [script, 'start'], { cwd: root, encoding: 'utf8', env });
+  cleanups.push(() => spawnSync('bash', [script, 'stop'], { cwd: root, stdio: 'ignore', env }));
   const line = out.trim().split('\n').pop() ?? '';
   const url = line.replace(/^DATABASE_URL=/, '');
   if (!url.startsWith('postgres')) throw new Error(`scripts/postgres.sh start printed no DATABASE_URL:\n${out}`);
@@ -106,6 +122,7 @@ if (command === 'start') {
   log('end-to-end tests (built dashboard + API in headless Chromium)');
   run(pnpm, ['turbo', 'run', 'test:e2e', '--concurrency=1', '--force', ...reportArgs.slice(0, 3), '--outputFile.json=test-results/e2e.json'], { env });
   run('node', [join(root, 'scripts', 'test-summary.mjs')], { env });
+  exit(0);
 } else {
   console.error('usage: node scripts/bootstrap.mjs start|test');
   process.exit(2);

@@ -138,7 +138,8 @@ start() {
   else
     init_cluster
     log "starting PostgreSQL ($("$BIN_DIR/pg_ctl" --version)) on 127.0.0.1:$PORT"
-    if ! as_owner "$BIN_DIR/pg_ctl" start -D "$PGDATA_DIR" -l "$LOG_FILE" -w -t 60 >&2; then
+    # The port is given per start (PGTEST_PORT), so a checkout can move off a busy one.
+    if ! as_owner "$BIN_DIR/pg_ctl" start -D "$PGDATA_DIR" -l "$LOG_FILE" -o "-p $PORT" -w -t 60 >&2; then
       tail -n 20 "$LOG_FILE" >&2 || true
       die "PostgreSQL did not start (see $LOG_FILE)"
     fi
