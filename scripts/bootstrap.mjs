@@ -38,7 +38,15 @@ function ensurePnpm() {
   if (!existsSync(local)) {
     log(`installing pnpm ${PNPM_VERSION} into .tools/`);
     mkdirSync(join(root, '.tools'), { recursive: true });
-    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', join(root, '.tools'), `pnpm@${PNPM_VERSION}`]);
+    run('npm', [
+      'install',
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      join(root, '.tools'),
+      `pnpm@${PNPM_VERSION}`,
+    ]);
   }
   return local;
 }
@@ -49,12 +57,14 @@ function ensureSystemPackages() {
     ['chromium', '/usr/bin/chromium'],
     ['redis-server', '/usr/bin/redis-server'],
     ['postgresql', null],
-  ].filter(([pkg, path]) => (path ? !existsSync(path) : !hasPostgres()));
+  ].filter(([, path]) => (path ? !existsSync(path) : !hasPostgres()));
   if (wanted.length === 0) return;
   const names = wanted.map(([pkg]) => pkg);
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !has('apt-get')) {
-    console.error(`Missing system packages: ${names.join(', ')}. Install them (Debian: apt-get install -y ${names.join(' ')}) and run again.`);
+    console.error(
+      `Missing system packages: ${names.join(', ')}. Install them (Debian: apt-get install -y ${names.join(' ')}) and run again.`,
+    );
     exit(1);
   }
   log(`installing ${names.join(', ')} with apt-get`);
@@ -72,7 +82,8 @@ function hasPostgres() {
 
 /** A port nothing listens on now (another checkout's PostgreSQL may hold the default one). */
 function freePort() {
-  const script = "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})";
+  const script =
+    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})";
   return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim();
 }
 
@@ -94,7 +105,9 @@ run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only']);
 
 if (command === 'start') {
   log('starting API (http://127.0.0.1:4000) and dashboard (http://localhost:5173)');
-  console.log('\n  Dashboard: \x1b[1mhttp://localhost:5173\x1b[0m   (sign in as underwriter@acme-lending / demo1234)\n');
+  console.log(
+    '\n  Dashboard: \x1b[1mhttp://localhost:5173\x1b[0m   (sign in as underwriter@acme-lending / demo1234)\n',
+  );
   const child = spawn(pnpm, ['turbo', 'run', 'dev', '--filter=@org/api', '--filter=@org/dashboard'], {
     cwd: root,
     stdio: 'inherit',
@@ -115,12 +128,25 @@ if (command === 'start') {
   // Each package's vitest also writes a JSON report; test-summary.mjs adds them up at the end.
   const reportArgs = ['--', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'];
   for (const dir of ['packages', 'apps']) {
-    for (const pkg of readdirSync(join(root, dir))) rmSync(join(root, dir, pkg, 'test-results'), { recursive: true, force: true });
+    for (const pkg of readdirSync(join(root, dir)))
+      rmSync(join(root, dir, pkg, 'test-results'), { recursive: true, force: true });
   }
   log('unit and integration tests');
   run(pnpm, ['turbo', 'run', 'test', '--concurrency=1', '--force', ...reportArgs], { env });
   log('end-to-end tests (built dashboard + API in headless Chromium)');
-  run(pnpm, ['turbo', 'run', 'test:e2e', '--concurrency=1', '--force', ...reportArgs.slice(0, 3), '--outputFile.json=test-results/e2e.json'], { env });
+  run(
+    pnpm,
+    [
+      'turbo',
+      'run',
+      'test:e2e',
+      '--concurrency=1',
+      '--force',
+      ...reportArgs.slice(0, 3),
+      '--outputFile.json=test-results/e2e.json',
+    ],
+    { env },
+  );
   run('node', [join(root, 'scripts', 'test-summary.mjs')], { env });
   exit(0);
 } else {

@@ -18,7 +18,9 @@ for (const dir of ['packages', 'apps']) {
       passed += report.numPassedTests;
       failed += report.numFailedTests;
       skipped += report.numPendingTests + (report.numTodoTests ?? 0);
-      rows.push(`  ${`${dir}/${pkg}`.padEnd(24)} ${file.padEnd(14)} ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+      rows.push(
+        `  ${`${dir}/${pkg}`.padEnd(24)} ${file.padEnd(14)} ${report.numPassedTests} passed, ${report.numFailedTests} failed`,
+      );
     }
   }
 }
