@@ -1,0 +1,338 @@
+import { sleep } from './clock.js';
+import {
+  type ConnectReport,
+  type CpuReport,
+  collect,
+  type MemoryReport,
+  type Row,
+  type RunningServer,
+  SERVER_LABELS,
+  startLoad,
+  startServer,
+  type Table,
+  type WaitReport,
+} from './harness.js';
+import type { Child } from './ipc.js';
+import type { LoadConfig } from './loadChild.js';
+import type { ServerConfig, ServerKind } from './serverChild.js';
+import { spread } from './stats.js';
+
+export type Scale = {
+  quick: boolean;
+  runs: number;
+  fanoutSizes: number[];
+  /** Events per burst for a given number of clients. */
+  fanoutEvents: (clients: number) => number;
+  steadyClients: number;
+  steadyPerSecond: number;
+  steadyMs: number;
+  hotClients: number;
+  hotPerSecond: number;
+  hotMs: number;
+  bothCoresClients: number;
+  evaluationClients: number;
+  browserEvents: number;
+};
+
+export const FULL: Scale = {
+  quick: false,
+  runs: 3,
+  fanoutSizes: [2_000, 10_000],
+  fanoutEvents: (clients) => (clients >= 10_000 ? 20 : 50),
+  steadyClients: 10_000,
+  steadyPerSecond: 2,
+  steadyMs: 10_000,
+  hotClients: 10_000,
+  hotPerSecond: 1_000,
+  hotMs: 3_000,
+  bothCoresClients: 10_000,
+  evaluationClients: 2_000,
+  browserEvents: 300,
+};
+
+export const QUICK: Scale = {
+  quick: true,
+  runs: 1,
+  fanoutSizes: [500, 2_000],
+  fanoutEvents: () => 20,
+  steadyClients: 2_000,
+  steadyPerSecond: 2,
+  steadyMs: 3_000,
+  hotClients: 1_000,
+  hotPerSecond: 1_000,
+  hotMs: 1_500,
+  bothCoresClients: 2_000,
+  evaluationClients: 500,
+  browserEvents: 60,
+};
+
+export const KINDS: ServerKind[] = ['full', 'bare', 'ws'];
+
+export type ScenarioResult = { tables: Table[]; raw: unknown };
+
+/** A server and a load process with `clients` live clients; always stopped, even on failure. */
+async function withSetup<T>(
+  server: ServerConfig | ServerConfig[],
+  load: Omit<LoadConfig, 'ports'> & { concurrency?: number },
+  body: (setup: { servers: RunningServer[]; load: Child; connect: ConnectReport }) => Promise<T>,
+): Promise<T> {
+  const configs = Array.isArray(server) ? server : [server];
+  const servers: RunningServer[] = [];
+  let loadChild: Child | undefined;
+  try {
+    for (const [index, config] of configs.entries()) servers.push(await startServer(config, `${config.kind}${index}`));
+    loadChild = await startLoad({ ...load, ports: servers.map((s) => s.port) });
+    const connect = await loadChild.request<ConnectReport>(
+      { cmd: 'connect', concurrency: load.concurrency ?? 500, timeoutMs: 90_000 },
+      120_000,
+    );
+    if (connect.live < load.clients) {
+      process.stderr.write(`  ! ${connect.live}/${load.clients} live: ${JSON.stringify(connect.errors)}\n`);
+    }
+    return await body({ servers, load: loadChild, connect });
+  } finally {
+    await loadChild?.stop().catch(() => undefined);
+    for (const running of servers) await running.child.stop().catch(() => undefined);
+  }
+}
+
+/** One burst from `publisher`, measured at the clients. */
+async function burst(publisher: Child, load: Child, events: number, live: number, keys = 1): Promise<WaitReport> {
+  await load.request({ cmd: 'reset' });
+  await publisher.request({ cmd: 'burst', events, keys });
+  return load.request<WaitReport>({ cmd: 'wait', expected: events * live, idleMs: 3_000, timeoutMs: 60_000 }, 90_000);
+}
+
+function append<T>(into: Record<string, T[]>, key: string, value: T): void {
+  const list = into[key] ?? [];
+  list.push(value);
+  into[key] = list;
+}
+
+function log(message: string) {
+  process.stdout.write(`  ${new Date().toISOString().slice(11, 19)} ${message}\n`);
+}
+
+function fanoutRow(label: string, runs: WaitReport[], connect?: ConnectReport): Row {
+  return {
+    label,
+    figures: {
+      'deliveries/s': collect(runs, (r) => r.deliveriesPerSecond),
+      'p50 ms': collect(runs, (r) => r.latency.p50),
+      'p99 ms': collect(runs, (r) => r.latency.p99),
+      'max ms': collect(runs, (r) => r.latency.max),
+      delivered: `${Math.min(...runs.map((r) => r.frames))}/${runs[0]?.expected ?? 0}`,
+      ...(connect ? { live: `${connect.live}/${connect.clients}` } : {}),
+    },
+  };
+}
+
+/** Scenario 1: a burst to every client of one module room. */
+export async function fanout(scale: Scale, kinds: ServerKind[] = KINDS): Promise<ScenarioResult> {
+  const tables: Table[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const clients of scale.fanoutSizes) {
+    const events = scale.fanoutEvents(clients);
+    const rows: Row[] = [];
+    const medians: Partial<Record<ServerKind, number>> = {};
+    for (const kind of kinds) {
+      log(`fan-out ${clients} clients, ${SERVER_LABELS[kind]}`);
+      const runs = await withSetup(
+        { kind, conflationMs: false },
+        { kind, clients },
+        async ({ servers, load, connect }) => {
+          const publisher = servers[0]?.child as Child;
+          await burst(publisher, load, 3, connect.live); // warm-up
+          const results: WaitReport[] = [];
+          for (let run = 0; run < scale.runs; run += 1)
+            results.push(await burst(publisher, load, events, connect.live));
+          rows.push(fanoutRow(SERVER_LABELS[kind], results, connect));
+          return results;
+        },
+      );
+      raw[`${clients}:${kind}`] = runs;
+      medians[kind] = spread(runs.map((r) => r.deliveriesPerSecond)).median;
+    }
+    const full = rows.find((row) => row.label === SERVER_LABELS.full);
+    if (full && medians.full && medians.bare) full.figures['x bare'] = medians.full / medians.bare;
+    tables.push({
+      title: `1. Fan-out: ${clients.toLocaleString('en-US')} clients, bursts of ${events} events`,
+      note: 'Deliveries/s from first publish to last receive; latency publish→receive over every delivery.',
+      rows,
+    });
+  }
+  return { tables, raw };
+}
+
+/** Scenarios 4, 3 and 2 on the same connections: storm in, measure idle memory, then a steady stream. */
+export async function stormMemorySteady(scale: Scale, kinds: ServerKind[] = KINDS): Promise<ScenarioResult> {
+  const clients = scale.steadyClients;
+  const storm: Record<string, ConnectReport[]> = {};
+  const memory: Record<
+    string,
+    { perClientRss: number; perClientHeap: number; baseline: MemoryReport; loaded: MemoryReport }[]
+  > = {};
+  const steady: Record<string, { wait: WaitReport; cpu: CpuReport; published: number }[]> = {};
+  for (let run = 0; run < scale.runs; run += 1) {
+    for (const kind of kinds) {
+      log(`storm/memory/steady run ${run + 1}, ${clients} clients, ${SERVER_LABELS[kind]}`);
+      const server = await startServer({ kind, conflationMs: false }, `${kind}-storm`);
+      const load = await startLoad({ kind, ports: [server.port], clients });
+      try {
+        await sleep(300);
+        const baseline = await server.child.request<MemoryReport>({ cmd: 'memory' });
+        const connect = await load.request<ConnectReport>(
+          { cmd: 'connect', concurrency: 0, timeoutMs: 90_000 },
+          120_000,
+        );
+        append(storm, kind, connect);
+        await sleep(1_000);
+        const loaded = await server.child.request<MemoryReport>({ cmd: 'memory' });
+        const n = Math.max(1, loaded.connections);
+        append(memory, kind, {
+          perClientRss: (loaded.rss - baseline.rss) / n,
+          perClientHeap: (loaded.heapUsed - baseline.heapUsed) / n,
+          baseline,
+          loaded,
+        });
+        await load.request({ cmd: 'reset' });
+        await server.child.request({ cmd: 'cpuStart' });
+        const { published } = await server.child.request<{ published: number }>(
+          { cmd: 'rate', perSecond: scale.steadyPerSecond, durationMs: scale.steadyMs },
+          scale.steadyMs + 60_000,
+        );
+        const cpu = await server.child.request<CpuReport>({ cmd: 'cpuStop' });
+        const wait = await load.request<WaitReport>(
+          { cmd: 'wait', expected: published * connect.live, idleMs: 3_000 },
+          90_000,
+        );
+        append(steady, kind, { wait, cpu, published });
+      } finally {
+        await load.stop().catch(() => undefined);
+        await server.child.stop().catch(() => undefined);
+      }
+    }
+  }
+  const label = (kind: ServerKind) => SERVER_LABELS[kind];
+  const memMedian = (kind: ServerKind) => spread((memory[kind] ?? []).map((m) => m.perClientRss)).median;
+  const heapMedian = (kind: ServerKind) => spread((memory[kind] ?? []).map((m) => m.perClientHeap)).median;
+  const tables: Table[] = [
+    {
+      title: `2. Steady stream: ${clients.toLocaleString('en-US')} clients, ${scale.steadyPerSecond} events/s each, ${scale.steadyMs / 1000} s`,
+      note: 'Server CPU is process.cpuUsage() in the server child over the stream (1.00 = one core).',
+      rows: kinds.map((kind) => {
+        const runs = steady[kind] ?? [];
+        return {
+          label: label(kind),
+          figures: {
+            'p50 ms': collect(runs, (r) => r.wait.latency.p50),
+            'p99 ms': collect(runs, (r) => r.wait.latency.p99),
+            'max ms': collect(runs, (r) => r.wait.latency.max),
+            'server CPU (cores)': collect(runs, (r) => r.cpu.cores),
+            delivered: `${Math.min(...runs.map((r) => r.wait.frames))}/${runs[0]?.wait.expected ?? 0}`,
+          },
+        };
+      }),
+    },
+    {
+      title: `3. Idle memory per connected, authenticated client (${clients.toLocaleString('en-US')} clients, after GC)`,
+      rows: kinds.map((kind) => ({
+        label: label(kind),
+        figures: {
+          'RSS KiB/client': collect(memory[kind] ?? [], (m) => m.perClientRss / 1024),
+          'heap KiB/client': collect(memory[kind] ?? [], (m) => m.perClientHeap / 1024),
+          'RSS x bare': kind === 'full' ? memMedian('full') / memMedian('bare') : '',
+          'heap x bare': kind === 'full' ? heapMedian('full') / heapMedian('bare') : '',
+        },
+      })),
+    },
+    {
+      title: `4. Connect storm: ${clients.toLocaleString('en-US')} clients at once (full stack: with JWTs)`,
+      note: 'Live = handshake done and subscribed/joined (full: kpi:subscribe acked; bare: join acked; ws: open).',
+      rows: kinds.map((kind) => {
+        const runs = storm[kind] ?? [];
+        const errors: Record<string, number> = {};
+        for (const r of runs)
+          for (const [reason, count] of Object.entries(r.errors)) errors[reason] = (errors[reason] ?? 0) + count;
+        return {
+          label: label(kind),
+          figures: {
+            'all live ms': collect(runs, (r) => r.allLiveMs),
+            'p50 live ms': collect(runs, (r) => r.p50LiveMs),
+            live: `${Math.min(...runs.map((r) => r.live))}/${clients}`,
+            errors: Object.keys(errors).length === 0 ? '0' : JSON.stringify(errors),
+          },
+        };
+      }),
+    },
+  ];
+  return { tables, raw: { storm, memory, steady } };
+}
+
+/** Scenario 5: a hot KPI module, conflation on and off. */
+export async function hotKpi(scale: Scale): Promise<ScenarioResult> {
+  const clients = scale.hotClients;
+  const configs: { label: string; server: ServerConfig; windowMs?: number }[] = [
+    { label: 'full stack, conflation 50 ms', server: { kind: 'full', conflationMs: 50 }, windowMs: 50 },
+    { label: 'full stack, no conflation', server: { kind: 'full', conflationMs: false } },
+    { label: 'bare Socket.IO (reference)', server: { kind: 'bare' } },
+  ];
+  const rows: Row[] = [];
+  const raw: Record<string, unknown> = {};
+  const frames: Record<string, number> = {};
+  for (const config of configs) {
+    log(`hot KPI, ${clients} clients, ${config.label}`);
+    const runs = await withSetup(
+      config.server,
+      { kind: config.server.kind, clients },
+      async ({ servers, load, connect }) => {
+        const publisher = servers[0]?.child as Child;
+        const results: { wait: WaitReport; published: number; cpu: CpuReport }[] = [];
+        for (let run = 0; run < scale.runs; run += 1) {
+          await load.request({ cmd: 'reset' });
+          await publisher.request({ cmd: 'cpuStart' });
+          // 1,000 updates/s over 20 KPI keys of the module, one KPI per update.
+          const { published } = await publisher.request<{ published: number }>(
+            { cmd: 'rate', perSecond: scale.hotPerSecond, durationMs: scale.hotMs, keys: 1, keySpace: 20 },
+            scale.hotMs + 120_000,
+          );
+          const cpu = await publisher.request<CpuReport>({ cmd: 'cpuStop' });
+          // Without conflation every update is a frame; wait for the backlog to drain, bounded.
+          const wait = await load.request<WaitReport>(
+            { cmd: 'wait', expected: Number.POSITIVE_INFINITY, idleMs: 2_000, timeoutMs: 60_000 },
+            90_000,
+          );
+          results.push({ wait, published, cpu });
+          void connect;
+        }
+        return results;
+      },
+    );
+    raw[config.label] = runs;
+    frames[config.label] = spread(runs.map((r) => r.wait.framesPerClient)).median;
+    rows.push({
+      label: config.label,
+      figures: {
+        'updates published': collect(runs, (r) => r.published),
+        'frames/client': collect(runs, (r) => r.wait.framesPerClient),
+        'staleness p50 ms': collect(runs, (r) => r.wait.latency.p50),
+        'staleness p99 ms': collect(runs, (r) => r.wait.latency.p99),
+        'publisher CPU (cores)': collect(runs, (r) => r.cpu.cores),
+      },
+    });
+  }
+  const on = frames[configs[0]?.label as string] ?? Number.NaN;
+  const off = frames[configs[1]?.label as string] ?? Number.NaN;
+  const first = rows[0];
+  if (first) first.figures['x fewer frames'] = off / on;
+  return {
+    tables: [
+      {
+        title: `5. Hot KPI module: ${scale.hotPerSecond} updates/s for ${scale.hotMs / 1000} s to ${clients.toLocaleString('en-US')} clients`,
+        note: 'Staleness = receive time - publish time of each KPI value delivered (values overwritten by conflation are never delivered).',
+        rows,
+      },
+    ],
+    raw,
+  };
+}
