@@ -4,6 +4,8 @@ import {
   ApiErrorResponse,
   DashboardSnapshot,
   KpiSnapshot,
+  type LoginRequest,
+  LoginResponse,
   type Module,
   NotificationsPage,
   NotificationsRead,
@@ -38,20 +40,30 @@ export class RestClient {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
-  me(signal?: AbortSignal): Promise<z.infer<typeof UserProfile>> {
-    return this.#request('GET', '/api/me', UserProfile, signal);
+  /** `POST /api/auth/login`: signs in (no token needed). */
+  login(credentials: LoginRequest): Promise<LoginResponse> {
+    return this.#request('POST', '/api/auth/login', LoginResponse, { body: credentials, token: null });
+  }
+
+  /** `POST /api/auth/refresh`: trades a still-valid token for a fresh one. */
+  refresh(token: string): Promise<LoginResponse> {
+    return this.#request('POST', '/api/auth/refresh', LoginResponse, { token });
+  }
+
+  me(signal?: AbortSignal): Promise<UserProfile> {
+    return this.#request('GET', '/api/me', UserProfile, { signal });
   }
 
   kpis(module: Module, signal?: AbortSignal): Promise<KpiSnapshot> {
-    return this.#request('GET', `/api/kpis?module=${encodeURIComponent(module)}`, KpiSnapshot, signal);
+    return this.#request('GET', `/api/kpis?module=${encodeURIComponent(module)}`, KpiSnapshot, { signal });
   }
 
   dashboard(signal?: AbortSignal): Promise<DashboardSnapshot> {
-    return this.#request('GET', '/api/dashboard', DashboardSnapshot, signal);
+    return this.#request('GET', '/api/dashboard', DashboardSnapshot, { signal });
   }
 
   alerts(limit: number, signal?: AbortSignal): Promise<AlertsResponse> {
-    return this.#request('GET', `/api/alerts?limit=${limit}`, AlertsResponse, signal);
+    return this.#request('GET', `/api/alerts?limit=${limit}`, AlertsResponse, { signal });
   }
 
   acknowledgeAlert(id: string): Promise<AlertAcknowledged> {
@@ -61,11 +73,11 @@ export class RestClient {
   notifications(page: { cursor?: string | null; limit: number }, signal?: AbortSignal): Promise<NotificationsPage> {
     const query = new URLSearchParams({ limit: String(page.limit) });
     if (page.cursor) query.set('cursor', page.cursor);
-    return this.#request('GET', `/api/notifications?${query}`, NotificationsPage, signal);
+    return this.#request('GET', `/api/notifications?${query}`, NotificationsPage, { signal });
   }
 
   unreadCount(signal?: AbortSignal): Promise<UnreadCountResponse> {
-    return this.#request('GET', '/api/notifications/unread-count', UnreadCountResponse, signal);
+    return this.#request('GET', '/api/notifications/unread-count', UnreadCountResponse, { signal });
   }
 
   markRead(id: string): Promise<NotificationsRead> {
@@ -80,10 +92,12 @@ export class RestClient {
     method: 'GET' | 'POST',
     path: string,
     schema: TSchema,
-    signal?: AbortSignal,
+    options: { signal?: AbortSignal | undefined; body?: unknown; token?: string | null } = {},
   ): Promise<z.infer<TSchema>> {
-    let response = await this.#send(method, path, false, signal);
-    if (response.status === 401) response = await this.#send(method, path, true, signal);
+    let response = await this.#send(method, path, false, options);
+    // A refused token gets one refresh, as on the socket; not when the caller chose the token.
+    if (response.status === 401 && options.token === undefined)
+      response = await this.#send(method, path, true, options);
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
       const parsed = ApiErrorResponse.safeParse(body);
@@ -103,16 +117,22 @@ export class RestClient {
     return parsed.data;
   }
 
-  async #send(method: string, path: string, forceRefresh: boolean, signal?: AbortSignal): Promise<Response> {
-    const token = await this.#getToken({ forceRefresh });
+  async #send(
+    method: string,
+    path: string,
+    forceRefresh: boolean,
+    options: { signal?: AbortSignal | undefined; body?: unknown; token?: string | null },
+  ): Promise<Response> {
+    const token = options.token === undefined ? await this.#getToken({ forceRefresh }) : options.token;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (method === 'POST') headers['content-type'] = 'application/json';
+    const { signal } = options;
     try {
       return await this.#fetch(`${this.#baseUrl}${path}`, {
         method,
         headers,
-        ...(method === 'POST' ? { body: '{}' } : {}),
+        ...(method === 'POST' ? { body: JSON.stringify(options.body ?? {}) } : {}),
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
