@@ -5,8 +5,10 @@ import { builtinEnvironments, type Environment } from 'vitest/environments';
  * process, and must not get browser-only rewrites such as Vite's handling of
  * `new URL('…', import.meta.url)` as an asset URL.
  */
-export default {
+const happyDomServer: Environment = {
   ...builtinEnvironments['happy-dom'],
   name: 'happy-dom-server',
   viteEnvironment: 'ssr',
-} satisfies Environment;
+};
+
+export default happyDomServer;
