@@ -14,12 +14,11 @@ import {
   type TargetFor,
   toErrorIssues,
 } from '@org/contracts';
-import type { Socket } from 'socket.io';
 import { Conflator, type PendingFrame } from './conflation.js';
 import { RealtimeError } from './errors.js';
 import type { RealtimeMetrics } from './metrics.js';
 import type { StreamEntry, StreamLog } from './streams.js';
-import type { RealtimeIo } from './types.js';
+import type { RealtimeIo, RealtimeSocket } from './types.js';
 
 /** Per-socket events (session channel) are not part of a resumable stream: stream `session`, seq 0. */
 export const SESSION_STREAM = 'session';
@@ -140,7 +139,7 @@ export class Publisher {
 
   /** Sends a session-channel event to one socket (not sequenced, not replayed). */
   emitToSocket<E extends 'session:ready' | 'session:ended' | 'stream:resync'>(
-    socket: Socket,
+    socket: RealtimeSocket,
     event: E,
     data: ServerEventData<E>,
   ): void {
@@ -156,7 +155,10 @@ export class Publisher {
   }
 
   /** Re-sends recorded envelopes to one socket, marked `replay: true`, in sequence order. */
-  replayToSocket(socket: Socket, entries: readonly { event: ServerEventName; envelope: Envelope<unknown> }[]): void {
+  replayToSocket(
+    socket: RealtimeSocket,
+    entries: readonly { event: ServerEventName; envelope: Envelope<unknown> }[],
+  ): void {
     for (const { event, envelope } of entries) {
       (socket.emit as (event: string, envelope: unknown) => boolean)(event, { ...envelope, replay: true });
       this.#metrics.eventOut(event);

@@ -12,15 +12,13 @@ import {
   toErrorIssues,
 } from '@org/contracts';
 import type { Logger } from 'pino';
-import type { Socket } from 'socket.io';
 import { RealtimeError } from './errors.js';
 import type { RealtimeMetrics } from './metrics.js';
 import type { Publisher } from './publisher.js';
 import type { SocketRateLimiter } from './rateLimit.js';
 import type { StreamLog } from './streams.js';
-import type { RequestContext, RequestHandlers, SocketData } from './types.js';
+import type { RealtimeSocket, RequestContext, RequestHandlers } from './types.js';
 
-type RealtimeSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 type Ack = (response: AckResponse<unknown>) => void;
 type BuiltIn = (request: never, socket: RealtimeSocket) => unknown;
 

@@ -6,9 +6,7 @@ import {
   PROTOCOL_VERSION,
   type PresenceUpdate,
   type PublishableEventName,
-  parseRoom,
   type RealtimeStats,
-  rooms,
   type ServerEventData,
   type Target,
   type TargetFor,
@@ -17,15 +15,17 @@ import {
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { type Logger, pino } from 'pino';
 import { createClient } from 'redis';
-import { Server, type ServerOptions, type Socket } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { authenticateHandshake, type ConnectRefusal, ConnectRefusedError } from './auth.js';
 import { RealtimeMetrics } from './metrics.js';
 import { PresenceTracker, presenceOf } from './presence.js';
 import { type Published, Publisher } from './publisher.js';
 import { ConnectionRateLimiter, SocketRateLimiter } from './rateLimit.js';
 import { BUILT_IN_REQUESTS, installRequestPipeline } from './requests.js';
+import { baseRooms, pruneRecoveredRooms, SessionExpiry } from './session.js';
+import { nodeStats, sumStats, toStats } from './stats.js';
 import { StreamLog } from './streams.js';
-import type { NodeStats, RealtimeIo, RealtimeServerOptions, SocketData } from './types.js';
+import type { NodeStats, RealtimeIo, RealtimeServerOptions, RealtimeSocket } from './types.js';
 
 export interface RealtimeServer {
   io: RealtimeIo;
@@ -56,9 +56,6 @@ const DEFAULTS = {
   conflationWindowMs: 50,
 } as const;
 
-/** Longest delay `setTimeout` accepts. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 function originAllowed(request: IncomingMessage, origins: string[] | '*' | undefined): boolean {
   const origin = request.headers.origin;
   if (origin === undefined || origins === '*') return true; // non-browser clients send no Origin
@@ -68,23 +65,6 @@ function originAllowed(request: IncomingMessage, origins: string[] | '*' | undef
   } catch {
     return false;
   }
-}
-
-function emptyStats(): RealtimeStats {
-  return {
-    connections: 0,
-    uniqueUsers: 0,
-    perTenant: {},
-    perRole: {},
-    rooms: 0,
-    eventsIn: 0,
-    eventsOut: 0,
-    rejections: {},
-  };
-}
-
-function addCounts(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [key, value] of Object.entries(from)) into[key] = (into[key] ?? 0) + value;
 }
 
 /**
@@ -156,7 +136,6 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       publisher.publish('presence:update', { kind: 'role', tenantId: update.tenantId, role: 'ADMIN' }, update),
     logger,
   );
-  const expiryTimers = new Map<string, NodeJS.Timeout>();
   const pruneTimer = setInterval(() => log.prune(), log.pruneIntervalMs);
   pruneTimer.unref();
 
@@ -192,55 +171,25 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     next();
   });
 
-  const endSession = (socket: Socket, code: 'TOKEN_EXPIRED' | 'RATE_LIMITED' | 'UNAUTHORIZED', message: string) => {
+  const endSession = (socket: RealtimeSocket, code: 'TOKEN_EXPIRED' | 'RATE_LIMITED', message: string) => {
     if (!socket.connected) return;
     publisher.emitToSocket(socket, 'session:ended', { code, message });
     metrics.rejection(code);
     logger.info({ code, socketId: socket.id }, 'session ended');
     socket.disconnect(true);
   };
-
-  const scheduleExpiry = (socket: Socket, expiresAt: number) => {
-    const delay = expiresAt - Date.now();
-    const timer = setTimeout(
-      () => {
-        if (expiresAt > Date.now()) return scheduleExpiry(socket, expiresAt);
-        endSession(socket, 'TOKEN_EXPIRED', 'The token has expired; reconnect with a fresh token');
-      },
-      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
-    );
-    expiryTimers.set(socket.id, timer);
-  };
+  const expiry = new SessionExpiry((socket) =>
+    endSession(socket, 'TOKEN_EXPIRED', 'The token has expired; reconnect with a fresh token'),
+  );
 
   io.on('connection', (socket) => {
-    const data: SocketData = socket.data;
-    const { session } = data;
-    const allowedModules = modulesForRoles(session.roles);
-    if (socket.recovered) {
-      // Restored rooms came from the previous session: keep only what the fresh token still allows.
-      for (const room of socket.rooms) {
-        const parsed = parseRoom(room);
-        const keep =
-          parsed?.kind === 'module' &&
-          parsed.tenantId === session.tenantId &&
-          allowedModules.includes(parsed.module as never);
-        const keepDashboard =
-          parsed?.kind === 'dashboard' &&
-          parsed.tenantId === session.tenantId &&
-          session.roles.includes(parsed.role as never);
-        if (room !== socket.id && !keep && !keepDashboard) socket.leave(room);
-      }
-    }
-    socket.join([
-      rooms.user(session.tenantId, session.userId),
-      rooms.tenant(session.tenantId),
-      ...session.roles.map((role) => rooms.role(session.tenantId, role)),
-      rooms.system(),
-    ]);
+    const { session } = socket.data;
+    if (socket.recovered) pruneRecoveredRooms(socket, session);
+    socket.join(baseRooms(session));
     metrics.connected(io.of('/').sockets.size);
     logger.debug({ socketId: socket.id, tenantId: session.tenantId, userId: session.userId }, 'connected');
 
-    installRequestPipeline(socket as never, {
+    installRequestPipeline(socket, {
       publisher,
       log,
       metrics,
@@ -248,9 +197,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       handlers: options.handlers ?? {},
       rateLimiter,
       maxViolations: limits.maxViolations,
-      endSession: (target, code, message) => endSession(target as unknown as Socket, code, message),
+      endSession,
     });
-    if (session.expiresAt !== null) scheduleExpiry(socket, session.expiresAt);
+    if (session.expiresAt !== null) expiry.schedule(socket, session.expiresAt);
 
     socket.on('disconnect', (reason, description) => {
       // An oversized packet makes the transport fail (WebSocket close 1009 / HTTP 413); nothing is parsed.
@@ -264,8 +213,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
           'packet over the size cap',
         );
       }
-      clearTimeout(expiryTimers.get(socket.id));
-      expiryTimers.delete(socket.id);
+      expiry.cancel(socket.id);
       void rateLimiter.forget(socket.id);
       metrics.connected(io.of('/').sockets.size);
       logger.debug({ socketId: socket.id, reason }, 'disconnected');
@@ -278,30 +226,13 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       userId: session.userId,
       tenantId: session.tenantId,
       roles: session.roles,
-      modules: allowedModules,
+      modules: modulesForRoles(session.roles),
       expiresAt: session.expiresAt,
     });
     presence.changed(session.tenantId);
   });
 
-  const nodeStats = (): NodeStats => {
-    const stats = { ...emptyStats(), ...metrics.counters() };
-    const users = new Set<string>();
-    for (const socket of io.of('/').sockets.values()) {
-      const { session } = socket.data;
-      if (!session) continue;
-      stats.connections += 1;
-      users.add(`${session.tenantId}/${session.userId}`);
-      stats.perTenant[session.tenantId] = (stats.perTenant[session.tenantId] ?? 0) + 1;
-      for (const role of session.roles) stats.perRole[role] = (stats.perRole[role] ?? 0) + 1;
-    }
-    const adapter = io.of('/').adapter;
-    const roomNames = [...adapter.rooms.keys()].filter((room) => !adapter.sids.has(room));
-    return { ...stats, uniqueUsers: users.size, rooms: roomNames.length, users: [...users], roomNames };
-  };
-  io.on('realtime:stats', (ack) => ack(nodeStats()));
-
-  const toStats = ({ users: _users, roomNames: _rooms, ...stats }: NodeStats): RealtimeStats => stats;
+  io.on('realtime:stats', (ack) => ack(nodeStats(io, metrics)));
 
   let closing: Promise<void> | undefined;
   return {
@@ -310,28 +241,15 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     metrics: metrics.registry,
     publish: (event, target, payload) => publisher.publish(event, target, payload),
     position: (channel, target) => publisher.position(channel, target),
-    stats: () => toStats(nodeStats()),
+    stats: () => toStats(nodeStats(io, metrics)),
     async statsAcrossNodes() {
-      const local = nodeStats();
+      const local = nodeStats(io, metrics);
       if (!redis) return toStats(local);
       const remote = await io.serverSideEmitWithAck('realtime:stats').catch((error: unknown) => {
         logger.warn({ code: 'UNAVAILABLE', err: error }, 'some nodes did not report stats');
         return [] as NodeStats[];
       });
-      const total = emptyStats();
-      const users = new Set<string>();
-      const roomNames = new Set<string>();
-      for (const node of [local, ...remote]) {
-        total.connections += node.connections;
-        total.eventsIn += node.eventsIn;
-        total.eventsOut += node.eventsOut;
-        addCounts(total.perTenant, node.perTenant);
-        addCounts(total.perRole, node.perRole);
-        addCounts(total.rejections, node.rejections);
-        for (const user of node.users) users.add(user);
-        for (const room of node.roomNames) roomNames.add(room);
-      }
-      return { ...total, uniqueUsers: users.size, rooms: roomNames.size };
+      return sumStats([local, ...remote]);
     },
     presence: (tenantId) => presenceOf(io, tenantId),
     close() {
@@ -339,8 +257,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
         clearInterval(pruneTimer);
         publisher.flushAll();
         await presence.close();
-        for (const timer of expiryTimers.values()) clearTimeout(timer);
-        expiryTimers.clear();
+        expiry.cancelAll();
         io.disconnectSockets(true);
         // Not io.close(): that would also close the http server, which belongs to the caller.
         io.engine.close();

@@ -9,7 +9,7 @@ import type {
 } from '@org/contracts';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Server } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { VerifiedSession, VerifyToken } from './auth.js';
 import type { ReplayOptions, StreamEntry } from './streams.js';
@@ -32,6 +32,7 @@ export type InterServerEvents = {
 };
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** What a request handler knows about the caller. */
 export type RequestContext = { session: VerifiedSession; socketId: string };
