@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
+  type Audience,
   allowsTarget,
   type Channel,
   type Envelope,
@@ -25,8 +26,11 @@ export const SESSION_STREAM = 'session';
 
 export type Published = { id: string; stream: string; seq: number };
 
-/** Events that name their tenant must go to a target of that tenant; only `system` crosses tenants. */
-function checkTenantScope(event: ServerEventName, target: Target, data: unknown): void {
+/**
+ * Data must agree with where it goes: its tenant (only `system` crosses tenants), module, role, and
+ * a notification's audience.
+ */
+function checkScope(event: ServerEventName, target: Target, data: unknown): void {
   const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
   if (!('tenantId' in record)) return;
   const targetTenant = target.kind === 'system' ? null : target.tenantId;
@@ -46,6 +50,19 @@ function checkTenantScope(event: ServerEventName, target: Target, data: unknown)
     throw new RealtimeError('INVALID_PAYLOAD', `${event}: data.role does not match the target role`, {
       reason: 'role_mismatch',
     });
+  }
+  // A notification for one user (or role) must not be broadcast wider than its audience says.
+  if (event === 'notification:new') {
+    const audience = record.audience as Audience;
+    const matches =
+      audience.kind === target.kind &&
+      (audience.kind !== 'user' || (target.kind === 'user' && audience.userId === target.userId)) &&
+      (audience.kind !== 'role' || (target.kind === 'role' && audience.role === target.role));
+    if (!matches) {
+      throw new RealtimeError('INVALID_PAYLOAD', `${event}: data.audience does not match the ${target.kind} target`, {
+        reason: 'audience_mismatch',
+      });
+    }
   }
 }
 
@@ -97,7 +114,7 @@ export class Publisher {
       });
     }
     const payload = parsed.data as ServerEventData<E>;
-    checkTenantScope(event, parsedTarget.data, payload);
+    checkScope(event, parsedTarget.data, payload);
 
     const room = roomForTarget(parsedTarget.data);
     const stream = streamName(definition.channel, room);

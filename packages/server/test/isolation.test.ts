@@ -24,11 +24,13 @@ const EVENTS: ServerEventName[] = [
   'alert:acknowledged',
 ];
 
-function notification(tenantId: string, title: string) {
+type Audience = { kind: 'tenant' } | { kind: 'user'; userId: string } | { kind: 'role'; role: Role };
+
+function notification(tenantId: string, title: string, audience: Audience = { kind: 'tenant' }) {
   return {
     id: uniqueId('n'),
     tenantId,
-    audience: { kind: 'tenant' as const },
+    audience,
     severity: 'info' as const,
     title,
     body: '',
@@ -84,12 +86,12 @@ describe('cross-tenant isolation', () => {
       toAcmeAnn: realtime.publish(
         'notification:new',
         { kind: 'user', tenantId: acme, userId: 'ann' },
-        notification(acme, 'acme ann'),
+        notification(acme, 'acme ann', { kind: 'user', userId: 'ann' }),
       ),
       toAcmeUnderwriters: realtime.publish(
         'notification:new',
         { kind: 'role', tenantId: acme, role: 'UNDERWRITER' },
-        notification(acme, 'acme uw'),
+        notification(acme, 'acme uw', { kind: 'role', role: 'UNDERWRITER' }),
       ),
       toAcme: realtime.publish('notification:new', { kind: 'tenant', tenantId: acme }, notification(acme, 'acme all')),
       acmeRisk: realtime.publish(

@@ -207,6 +207,41 @@ describe('subscriptions and publish', () => {
     ).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', reason: 'invalid_target' }));
     expect(realtime.position('kpi', { kind: 'module', tenantId, module: 'risk' }).seq).toBe(0);
   });
+
+  it('publish refuses a notification whose audience is narrower than its target', async () => {
+    const { realtime } = await startServer(disposer);
+    const tenantId = uniqueId('t');
+    expect(() =>
+      realtime.publish('notification:new', { kind: 'tenant', tenantId }, notification(tenantId, 'ann')),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', reason: 'audience_mismatch' }));
+    expect(() =>
+      realtime.publish('notification:new', { kind: 'user', tenantId, userId: 'bob' }, notification(tenantId, 'ann')),
+    ).toThrow(expect.objectContaining({ reason: 'audience_mismatch' }));
+    expect(
+      realtime.publish('notification:new', { kind: 'user', tenantId, userId: 'ann' }, notification(tenantId, 'ann'))
+        .seq,
+    ).toBe(1);
+  });
+
+  it('works over HTTP long-polling as well as WebSocket', async () => {
+    const { url, realtime } = await startServer(disposer, { conflation: false });
+    const tenantId = uniqueId('t');
+    const { socket, ready } = await connectAs(
+      disposer,
+      url,
+      { userId: 'ann', tenantId, roles: ['ADMIN'] },
+      { transports: ['polling'] },
+    );
+    expect(ready.data.userId).toBe('ann');
+    expect(await request(socket, 'kpi:subscribe', { module: 'risk' })).toMatchObject({ ok: true });
+    const update = nextEvent(socket, 'kpi:update');
+    realtime.publish(
+      'kpi:update',
+      { kind: 'module', tenantId, module: 'risk' },
+      { tenantId, module: 'risk', kpis: [kpi('risk', 'x', 1)] },
+    );
+    expect((await update).seq).toBe(1);
+  });
 });
 
 describe('inbound validation and handlers', () => {
