@@ -1,8 +1,6 @@
 import type { ErrorCode, RealtimeStats } from '@org/contracts';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type Direction = 'in' | 'out';
-
 /**
  * Counters behind `stats()` and the Prometheus metrics: connected sockets, events by name and
  * direction, rejections by code, publish-to-emit latency.
