@@ -1,0 +1,51 @@
+// The real API (`createApiServer`, as `apps/api/src/main.ts` starts it), in a child process that
+// also answers the test's IPC probes: heap after GC, sockets, rooms, listeners and timers.
+import { createApiServer, loadConfig } from '@org/api';
+
+const api = await createApiServer(loadConfig());
+await api.listen();
+
+type EmitterLike = { eventNames(): (string | symbol)[]; listenerCount(event: string | symbol): number };
+const listenerTotal = (emitter: EmitterLike) =>
+  emitter.eventNames().reduce((sum, name) => sum + emitter.listenerCount(name), 0);
+
+function probe() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i += 1) gc?.();
+  const io = api.realtime.io;
+  const nsp = io.of('/');
+  const resources = process.getActiveResourcesInfo();
+  return {
+    heapUsed: process.memoryUsage().heapUsed,
+    rss: process.memoryUsage().rss,
+    gcExposed: gc !== undefined,
+    sockets: nsp.sockets.size,
+    engineClients: io.engine.clientsCount,
+    rooms: nsp.adapter.rooms.size,
+    sids: nsp.adapter.sids.size,
+    listeners:
+      listenerTotal(api.httpServer) +
+      listenerTotal(io as unknown as EmitterLike) +
+      listenerTotal(io.engine as unknown as EmitterLike) +
+      listenerTotal(nsp as unknown as EmitterLike) +
+      listenerTotal(nsp.adapter as unknown as EmitterLike),
+    timers: resources.filter((kind) => kind === 'Timeout').length,
+    handles: resources.length,
+    stats: api.realtime.stats(),
+  };
+}
+
+process.on('message', (message: { type?: string; id?: number }) => {
+  if (message?.type === 'probe') process.send?.({ type: 'probe', id: message.id, data: probe() });
+});
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await api.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+process.send?.({ type: 'listening' });
