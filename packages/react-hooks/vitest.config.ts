@@ -1,7 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  resolve: { conditions: ['@org/source'] },
+  resolve: {
+    conditions: ['@org/source'],
+    // `// @vitest-environment happy-dom-server` (see the file for why).
+    alias: {
+      'vitest-environment-happy-dom-server': fileURLToPath(
+        new URL('./test/support/happyDomServer.ts', import.meta.url),
+      ),
+    },
+  },
   ssr: { resolve: { conditions: ['@org/source'] } },
   test: {
     include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],

@@ -170,6 +170,7 @@ export class RealtimeClient extends Subscribable {
   #sessionEnded: ConnectionState['error'] = null;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
+  #pingGeneration = 0;
   #pollingEvery: number | false = false;
   #environment: BrowserEnvironment | null = null;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -687,22 +688,27 @@ export class RealtimeClient extends Subscribable {
   #startPing(): void {
     this.#stopPing();
     const interval = this.#options.pingIntervalMs ?? 5_000;
+    // A loop belongs to one generation: a ping still in flight when the loop is restarted ends it.
+    const generation = ++this.#pingGeneration;
     const tick = async () => {
-      if (!this.#socket.connected) return;
+      if (!this.#socket.connected || generation !== this.#pingGeneration) return;
       const sentAt = Date.now();
       try {
         const answer = await this.request('ping', { clientTime: sentAt }, { timeoutMs: interval });
         const rtt = this.#clock.add({ sentAt, serverTime: answer.serverTime, receivedAt: Date.now() });
-        if (this.#state.status === 'live') this.#setState({ latencyMs: rtt, clockOffsetMs: this.#clock.offsetMs });
+        if (generation === this.#pingGeneration && this.#state.status === 'live') {
+          this.#setState({ latencyMs: rtt, clockOffsetMs: this.#clock.offsetMs });
+        }
       } catch {
         // A lost ping says nothing the disconnect handler will not.
       }
-      if (this.#socket.connected && this.#pingTimer !== undefined) this.#pingTimer = setTimeout(tick, interval);
+      if (this.#socket.connected && generation === this.#pingGeneration) this.#pingTimer = setTimeout(tick, interval);
     };
     this.#pingTimer = setTimeout(tick, 0);
   }
 
   #stopPing(): void {
+    this.#pingGeneration += 1;
     if (this.#pingTimer !== undefined) clearTimeout(this.#pingTimer);
     this.#pingTimer = undefined;
   }

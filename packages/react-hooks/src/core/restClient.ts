@@ -132,6 +132,8 @@ export class RestClient {
       return await this.#fetch(`${this.#baseUrl}${path}`, {
         method,
         headers,
+        // Snapshots are compared with live positions: a cached (heuristically fresh) one would lie.
+        cache: 'no-store',
         ...(method === 'POST' ? { body: JSON.stringify(options.body ?? {}) } : {}),
         ...(signal ? { signal } : {}),
       });
