@@ -12,10 +12,10 @@ export const SERVER_LABELS: Record<ServerKind, string> = {
 export type RunningServer = { child: Child; port: number };
 
 /** Node flags for server children: --expose-gc always; a CPU profile when BENCH_CPU_PROF is set. */
-function serverFlags(label: string): string[] {
+function serverFlags(): string[] {
   const flags = ['--expose-gc'];
   const dir = process.env.BENCH_CPU_PROF;
-  if (dir) flags.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`);
+  if (dir) flags.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   return flags;
 }
 
@@ -24,7 +24,7 @@ export async function startServer(config: ServerConfig, label: string = config.k
     script: 'serverChild.ts',
     config,
     label: `server(${label})`,
-    nodeFlags: serverFlags(label),
+    nodeFlags: serverFlags(),
   });
   const info = (await Promise.race([
     child.ready,

@@ -137,8 +137,8 @@ function burst(count: number, keys: number): Promise<{ publishMs: number }> {
 }
 
 /**
- * Publishes `perSecond` events for `durationMs`, on a 10 ms tick, catching up when the tick runs late
- * (so a saturated server publishes at most what it can, and the lag says so).
+ * Publishes `perSecond` events for `durationMs`, on a 10 ms tick, catching up when the tick runs late,
+ * but never after `durationMs` (so a saturated server publishes only what it can).
  */
 function rate(perSecond: number, durationMs: number, keys: number, keySpace: number) {
   const started = nowMs();
@@ -150,7 +150,8 @@ function rate(perSecond: number, durationMs: number, keys: number, keySpace: num
         Math.floor((Math.min(elapsed, durationMs) * perSecond) / 1000) + 1,
         Math.ceil((durationMs * perSecond) / 1000),
       );
-      while (published < due) {
+      // Never past the deadline: a saturated server publishes what it can, and `published` says so.
+      while (published < due && nowMs() - started < durationMs) {
         publishOne(nowMs(), keys, published * keys, keySpace);
         published += 1;
       }
