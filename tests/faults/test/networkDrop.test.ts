@@ -116,7 +116,10 @@ describe('client network drops through a TCP proxy', () => {
 
   it(`resyncs over REST after a ${LONG_DROP_MS / 1000} s drop that outgrew the replay buffer`, async () => {
     const outcome = await drop(LONG_DROP_MS, () => publish(OVER_BUFFER, () => ({ kind: 'tenant' }), 'during long'));
-    const viaRest = raw.reduce((sum, c) => sum + [...c.notifications.values()].filter((how) => how === 'rest').length, 0);
+    const viaRest = raw.reduce(
+      (sum, c) => sum + [...c.notifications.values()].filter((how) => how === 'rest').length,
+      0,
+    );
     recordFigures(`2 drop ${LONG_DROP_MS / 1000} s`, {
       clients: CLIENTS,
       ...outcome,
