@@ -12,14 +12,14 @@ function emit(log: StreamLog, stream: string, count: number, ts?: number): void 
 
 describe('StreamLog', () => {
   it('numbers each stream on its own, from 1', () => {
-    const log = new StreamLog();
+    const log = new StreamLog({ sequenceStart: () => 0 });
     emit(log, 'a', 3);
     emit(log, 'b', 1);
     expect([log.position('a'), log.position('b'), log.position('c')]).toEqual([3, 1, 0]);
   });
 
   it('keeps only the last bufferSize entries, in order, across the ring wrap', () => {
-    const log = new StreamLog({ bufferSize: 4 });
+    const log = new StreamLog({ sequenceStart: () => 0, bufferSize: 4 });
     emit(log, 's', 10);
     const plan = log.plan('s', 6);
     expect(plan.kind === 'replay' && plan.entries.map(({ envelope }) => envelope.seq)).toEqual([7, 8, 9, 10]);
@@ -27,7 +27,7 @@ describe('StreamLog', () => {
   });
 
   it('plans nothing for an up-to-date cursor, and resync for a cursor ahead of the stream or an unknown stream', () => {
-    const log = new StreamLog();
+    const log = new StreamLog({ sequenceStart: () => 0 });
     emit(log, 's', 2);
     expect(log.plan('s', 2)).toEqual({ kind: 'replay', entries: [] });
     expect(log.plan('s', 3)).toEqual({ kind: 'resync', reason: 'unknown_stream' });
@@ -36,20 +36,20 @@ describe('StreamLog', () => {
   });
 
   it('refuses to replay entries older than maxAgeMs', () => {
-    const log = new StreamLog({ maxAgeMs: 1_000 });
+    const log = new StreamLog({ sequenceStart: () => 0, maxAgeMs: 1_000 });
     emit(log, 's', 2, Date.now() - 5_000);
     expect(log.plan('s', 1)).toEqual({ kind: 'resync', reason: 'expired' });
   });
 
   it('with bufferSize 0, can only say "up to date" or "resync"', () => {
-    const log = new StreamLog({ bufferSize: 0 });
+    const log = new StreamLog({ sequenceStart: () => 0, bufferSize: 0 });
     emit(log, 's', 2);
     expect(log.plan('s', 2)).toEqual({ kind: 'replay', entries: [] });
     expect(log.plan('s', 1)).toEqual({ kind: 'resync', reason: 'gap' });
   });
 
   it('does not count a reserved but not yet emitted number as a position', () => {
-    const log = new StreamLog();
+    const log = new StreamLog({ sequenceStart: () => 0 });
     emit(log, 's', 1);
     log.next('s'); // a conflated frame, pending
     expect(log.position('s')).toBe(1);
@@ -57,7 +57,7 @@ describe('StreamLog', () => {
   });
 
   it('observes entries from other nodes: sequences continue after them, late duplicates are ignored', () => {
-    const log = new StreamLog();
+    const log = new StreamLog({ sequenceStart: () => 0 });
     log.observe(entry('s', 1));
     log.observe(entry('s', 2));
     log.observe(entry('s', 2));
@@ -70,7 +70,7 @@ describe('StreamLog', () => {
 
 describe('StreamLog.prune', () => {
   it('frees aged entries and then answers their cursors with an expired resync', () => {
-    const log = new StreamLog({ maxAgeMs: 1_000 });
+    const log = new StreamLog({ sequenceStart: () => 0, maxAgeMs: 1_000 });
     const now = Date.now();
     emit(log, 's', 3, now - 5_000);
     emit(log, 's', 2, now);

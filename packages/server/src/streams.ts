@@ -6,29 +6,51 @@ export type ReplayOptions = {
   bufferSize?: number;
   /** Events older than this are not replayed (the client resyncs instead). Default 5 minutes. */
   maxAgeMs?: number;
+  /**
+   * Where a new stream's numbering starts (its first event is this + 1). The default, microseconds
+   * since the Unix epoch, makes every server start a new epoch whose numbers lie above any number
+   * handed out before it: a client still holding a cursor from before a restart then sees a gap
+   * and resyncs, instead of having new events mistaken for the ones it missed. Deterministic
+   * tests may start at 0.
+   */
+  sequenceStart?: () => number;
 };
+
+const microsecondsNow = () => Date.now() * 1000;
 
 export type StreamEntry = { event: ServerEventName; envelope: Envelope<unknown> };
 
-/** `seq`: last number handed out; `recorded`: last number emitted (lower while a conflated frame is pending). */
-type StreamState = { seq: number; recorded: number; entries: StreamEntry[]; head: number; expiredUpTo: number };
+/**
+ * `start`: where this server's numbering of the stream began; `seq`: last number handed out;
+ * `recorded`: last number emitted (lower while a conflated frame is pending).
+ */
+type StreamState = {
+  start: number;
+  seq: number;
+  recorded: number;
+  entries: StreamEntry[];
+  head: number;
+  expiredUpTo: number;
+};
 
 export type ResumePlan =
   | { kind: 'replay'; entries: StreamEntry[] }
   | { kind: 'resync'; reason: StreamResync['reason'] };
 
 /**
- * Per-stream sequence numbers and a bounded replay buffer (a ring per stream). Sequences start at 1
- * for the first event; a stream nobody published to stands at 0.
+ * Per-stream sequence numbers and a bounded replay buffer (a ring per stream). A stream's first
+ * event is `sequenceStart() + 1`; a stream nobody published to stands at 0.
  */
 export class StreamLog {
   readonly #streams = new Map<string, StreamState>();
   readonly #bufferSize: number;
   readonly #maxAgeMs: number;
+  readonly #sequenceStart: () => number;
 
   constructor(options: ReplayOptions = {}) {
     this.#bufferSize = Math.max(0, options.bufferSize ?? 500);
     this.#maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
+    this.#sequenceStart = options.sequenceStart ?? microsecondsNow;
   }
 
   /**
@@ -39,10 +61,11 @@ export class StreamLog {
     return this.#streams.get(stream)?.recorded ?? 0;
   }
 
-  #state(stream: string): StreamState {
+  #state(stream: string, start: () => number = this.#sequenceStart): StreamState {
     let state = this.#streams.get(stream);
     if (!state) {
-      state = { seq: 0, recorded: 0, entries: [], head: 0, expiredUpTo: 0 };
+      const first = start();
+      state = { start: first, seq: first, recorded: first, entries: [], head: 0, expiredUpTo: first };
       this.#streams.set(stream, state);
     }
     return state;
@@ -60,7 +83,8 @@ export class StreamLog {
    * resume on any node and this node's next number follows it. Late or duplicate entries are ignored.
    */
   observe(entry: StreamEntry): void {
-    const state = this.#state(entry.envelope.stream);
+    // A stream first seen here through another node continues that node's numbering.
+    const state = this.#state(entry.envelope.stream, () => entry.envelope.seq - 1);
     if (entry.envelope.seq <= state.recorded) return;
     state.seq = Math.max(state.seq, entry.envelope.seq);
     this.record(entry);
@@ -109,8 +133,9 @@ export class StreamLog {
   plan(stream: string, cursor: number, now: number = Date.now()): ResumePlan {
     const state = this.#streams.get(stream);
     if (!state) return cursor === 0 ? { kind: 'replay', entries: [] } : { kind: 'resync', reason: 'unknown_stream' };
-    // Ahead of us (e.g. this server restarted and counts again from 0): the client's view cannot be trusted.
-    if (cursor > state.seq) return { kind: 'resync', reason: 'unknown_stream' };
+    // Ahead of us, or from before our numbering began (a cursor from before a restart): the
+    // client's view belongs to another epoch of the stream.
+    if (cursor > state.seq || cursor < state.start) return { kind: 'resync', reason: 'unknown_stream' };
     const missed = this.#ordered(state).filter((entry) => entry.envelope.seq > cursor);
     const first = missed[0];
     if (!first) {

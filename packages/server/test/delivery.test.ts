@@ -157,6 +157,36 @@ describe('replay after a dropped connection', () => {
   });
 });
 
+describe('sequence epochs', () => {
+  it('starts each server run above every number an earlier run handed out, so an old cursor resyncs', async () => {
+    const tenantId = uniqueId('t');
+    const target = { kind: 'module' as const, tenantId, module: 'risk' as const };
+    const epochStart = { sequenceStart: undefined };
+    const before = await startServer(disposer, { conflation: false, replay: epochStart });
+    const first = before.realtime.publish('kpi:update', target, riskUpdate(tenantId, 1));
+    await before.realtime.close();
+
+    // The restarted server publishes more events than the old client saw, yet the old cursor is
+    // never taken for a point in the new numbering.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const after = await startServer(disposer, { conflation: false, replay: epochStart });
+    const published = [1, 2, 3].map((value) =>
+      after.realtime.publish('kpi:update', target, riskUpdate(tenantId, value)),
+    );
+    expect(published[0]?.seq).toBeGreaterThan(first.seq);
+    expect(published.map((p) => p.seq - (published[0]?.seq ?? 0))).toEqual([0, 1, 2]);
+
+    const { socket } = await connectAs(disposer, after.url, { userId: 'ann', tenantId, roles: ['ADMIN'] });
+    await request(socket, 'kpi:subscribe', { module: 'risk' });
+    const resync = nextEvent(socket, 'stream:resync');
+    expect(await request(socket, 'stream:resume', { cursors: { [first.stream]: first.seq } })).toEqual({
+      ok: true,
+      data: { replayed: 0, resync: [first.stream] },
+    });
+    expect((await resync).data).toEqual({ stream: first.stream, reason: 'unknown_stream' });
+  });
+});
+
 describe('outbound cost', () => {
   it('validates data once per publish and encodes once per broadcast, however many sockets receive it', async () => {
     const { url, realtime } = await startServer(disposer, { conflation: false });

@@ -81,6 +81,8 @@ export async function startServer(
     verifyToken: createJwtVerifier({ secret: SECRET }),
     logger: pino({ level: 'silent' }),
     ...options,
+    // Numbering from 0 keeps expected sequence numbers readable; the default epoch start has its own test.
+    replay: { sequenceStart: () => 0, ...options.replay },
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   disposer.add(async () => {
