@@ -71,7 +71,13 @@ export {
   SystemAlert,
 } from './payloads.js';
 export { canAccessModule, moduleAccess, modulesForRoles } from './policy.js';
-export { ConnectErrorData, HandshakeAuth, PROTOCOL_VERSION, StreamCursors } from './protocol.js';
+export {
+  ConnectErrorData,
+  ConnectRefusalReason,
+  HandshakeAuth,
+  PROTOCOL_VERSION,
+  StreamCursors,
+} from './protocol.js';
 export {
   AlertsQuery,
   AlertsResponse,

@@ -20,11 +20,26 @@ export const HandshakeAuth = z.object({
 });
 export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
 
+/** Exactly why a connection was refused: clients act on `code`; operators and tests read this. */
+export const ConnectRefusalReason = z.enum([
+  'missing_token',
+  'malformed_token',
+  'invalid_signature',
+  'unsupported_algorithm',
+  'invalid_claims',
+  'expired',
+  'protocol_mismatch',
+  'too_many_connections',
+  'unavailable',
+]);
+export type ConnectRefusalReason = z.infer<typeof ConnectRefusalReason>;
+
 /** `connect_error.data` when the server refuses a connection. */
 export const ConnectErrorData = z.object({
   code: ErrorCode,
   message: z.string(),
   /** Whether trying again with the same credentials can succeed (false: refresh the token first). */
   retryable: z.boolean(),
+  reason: ConnectRefusalReason.optional(),
 });
 export type ConnectErrorData = z.infer<typeof ConnectErrorData>;

@@ -1,4 +1,10 @@
-import { type ConnectErrorData, HandshakeAuth, PROTOCOL_VERSION, Principal } from '@org/contracts';
+import {
+  type ConnectErrorData,
+  type ConnectRefusalReason,
+  HandshakeAuth,
+  PROTOCOL_VERSION,
+  Principal,
+} from '@org/contracts';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { RealtimeError } from './errors.js';
 
@@ -24,16 +30,7 @@ export type JwtClaimChecks = { issuer?: string; audience?: string };
  * Stable reasons a connection is refused, sent as `connect_error.data.reason` next to the
  * contract's `code`. Clients act on `code`; `reason` tells operators (and tests) exactly why.
  */
-export type AuthFailureReason =
-  | 'missing_token'
-  | 'malformed_token'
-  | 'invalid_signature'
-  | 'unsupported_algorithm'
-  | 'invalid_claims'
-  | 'expired'
-  | 'protocol_mismatch'
-  | 'too_many_connections'
-  | 'unavailable';
+export type AuthFailureReason = ConnectRefusalReason;
 
 const HS_ALGORITHMS = ['HS256'];
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
@@ -113,7 +110,7 @@ export function createJwtVerifier(keys: JwtKeySource, claims: JwtClaimChecks = {
 }
 
 /** `connect_error.data`: the contract's shape plus the stable `reason`. */
-export type ConnectRefusal = ConnectErrorData & { reason: AuthFailureReason };
+export type ConnectRefusal = ConnectErrorData & { reason: ConnectRefusalReason };
 
 /** An `Error` carrying `data`, which Socket.IO forwards to the client's `connect_error`. */
 export class ConnectRefusedError extends Error {
