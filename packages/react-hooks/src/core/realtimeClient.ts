@@ -625,27 +625,28 @@ export class RealtimeClient extends Subscribable {
    * socket is in), then ask for what each stream missed since its cursor.
    */
   async #resume(reconnected: boolean): Promise<void> {
-    const cursors = this.#cursors.snapshot();
+    const before = this.#cursors.snapshot();
     const work: Array<Promise<void>> = [];
     for (const module of this.#kpiRefs.keys()) work.push(this.#subscribeOnServer({ kind: 'kpi', module }, true));
     if (this.#dashboardRefs > 0) work.push(this.#subscribeOnServer({ kind: 'dashboard' }, true));
     if (this.#notificationRefs > 0) work.push(this.#subscribeOnServer({ kind: 'notifications' }, true));
     await Promise.all(work);
+    // Cursors the subscriptions found ahead of the server were reset already; resume the others.
+    const cursors = this.#cursors.snapshot();
     if (Object.keys(cursors).length > 0 && this.#socket.connected) {
+      const forget = (stream: string) => {
+        // Only the cursor that was sent: a newer event may have moved it meanwhile.
+        if (this.#cursors.get(stream) === cursors[stream]) this.#cursors.delete(stream);
+        this.#stale(stream, 'resync');
+      };
       try {
         const answer = await this.request('stream:resume', { cursors });
-        for (const stream of answer.resync) {
-          this.#cursors.delete(stream);
-          this.#stale(stream, 'resync');
-        }
+        for (const stream of answer.resync) forget(stream);
       } catch {
-        for (const stream of Object.keys(cursors)) {
-          this.#cursors.delete(stream);
-          this.#stale(stream, 'resync');
-        }
+        for (const stream of Object.keys(cursors)) forget(stream);
       }
     }
-    if (reconnected && !Object.keys(cursors).some((stream) => stream.startsWith('alerts@'))) {
+    if (reconnected && !Object.keys(before).some((stream) => stream.startsWith('alerts@'))) {
       // Alerts have no subscribe ack to learn positions from: refetch what the outage may have hidden.
       this.#stale('alerts@*', 'reconnect');
     }

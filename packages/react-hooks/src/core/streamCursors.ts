@@ -38,6 +38,11 @@ export class StreamCursors {
    */
   align(stream: string, seq: number): 'ok' | 'gap' | 'reset' {
     const last = this.#cursors.get(stream);
+    if (seq === 0) {
+      // Nothing published on the stream yet: its first event, whatever its number, starts the cursor.
+      this.#cursors.delete(stream);
+      return last === undefined || last === 0 ? 'ok' : 'reset';
+    }
     this.#cursors.set(stream, seq);
     if (last === undefined || last === seq) return 'ok';
     return seq > last ? 'gap' : 'reset';
