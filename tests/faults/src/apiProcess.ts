@@ -28,6 +28,7 @@ export type ProbeReport = {
   timers: number;
   handles: number;
   stats: { connections: number; rooms: number; rejections: Record<string, number> };
+  polluted: number;
 };
 
 export type ApiProcessOptions = {

@@ -32,6 +32,8 @@ function probe() {
     timers: resources.filter((kind) => kind === 'Timeout').length,
     handles: resources.length,
     stats: api.realtime.stats(),
+    /** Keys someone managed to put on Object.prototype (prototype pollution). */
+    polluted: Object.keys(Object.prototype).length + Object.keys(Array.prototype).length,
   };
 }
 

@@ -28,7 +28,9 @@ type Member = Identity & {
 function check(member: Member, event: string, envelope: Envelope): void {
   member.received += 1;
   const data = envelope.data;
-  const bad = (why: string) => member.violations.push(`${event} ${envelope.stream}: ${why}`);
+  const bad = (why: string): void => {
+    member.violations.push(`${event} ${envelope.stream}: ${why}`);
+  };
   const tenantId = data.tenantId as string | null | undefined;
   if (event === 'alert:new' && tenantId === null) return; // system-wide alerts go to everyone
   if (tenantId !== member.tenantId) return bad(`tenant ${tenantId}`);
@@ -68,8 +70,22 @@ describe('authorisation matrix: 10 tenants x every role', () => {
             reconnection: false,
             localAddress: loopbackAddress(600 + n++),
           } as Parameters<typeof io>[1]);
-          const member: Member = { ...identity, role, token, socket, received: 0, userNotifications: 0, violations: [] };
-          for (const event of ['notification:new', 'kpi:update', 'alert:new', 'dashboard:update', 'notification:read']) {
+          const member: Member = {
+            ...identity,
+            role,
+            token,
+            socket,
+            received: 0,
+            userNotifications: 0,
+            violations: [],
+          };
+          for (const event of [
+            'notification:new',
+            'kpi:update',
+            'alert:new',
+            'dashboard:update',
+            'notification:read',
+          ]) {
             socket.on(event, (envelope: Envelope) => check(member, event, envelope));
           }
           ready.push(
@@ -96,7 +112,13 @@ describe('authorisation matrix: 10 tenants x every role', () => {
     const cases: Array<[string, Record<string, unknown>]> = [
       ['no token', { protocol: PROTOCOL_VERSION }],
       ['empty token', { token: '', protocol: PROTOCOL_VERSION }],
-      ['forged signature', { token: await mintToken(who, { secret: new TextEncoder().encode('x'.repeat(40)) }), protocol: PROTOCOL_VERSION }],
+      [
+        'forged signature',
+        {
+          token: await mintToken(who, { secret: new TextEncoder().encode('x'.repeat(40)) }),
+          protocol: PROTOCOL_VERSION,
+        },
+      ],
       ['alg none', { token: unsignedToken(who), protocol: PROTOCOL_VERSION }],
       ['expired', { token: await mintToken(who, { expiredAgoSeconds: 120 }), protocol: PROTOCOL_VERSION }],
       ['tampered tenant', { token: await tamperedToken(who, TENANTS[1] as string), protocol: PROTOCOL_VERSION }],
@@ -135,7 +157,12 @@ describe('authorisation matrix: 10 tenants x every role', () => {
     const none = await http(api.url, 'GET', '/api/me');
     expect(none.status).toBe(401);
     // Publishing without or with a wrong service key.
-    for (const headers of [{}, { 'x-service-key': 'wrong-service-key' }, { 'x-service-key': `${SERVICE_KEY}x` }]) {
+    const keys: Record<string, string>[] = [
+      {},
+      { 'x-service-key': 'wrong-service-key' },
+      { 'x-service-key': `${SERVICE_KEY}x` },
+    ];
+    for (const headers of keys) {
       const result = await http(api.url, 'POST', '/api/events', {
         headers,
         body: notificationBody(victim.tenantId, { kind: 'tenant' }, 'forged publish'),
@@ -156,9 +183,17 @@ describe('authorisation matrix: 10 tenants x every role', () => {
       });
       const a = await http(api.url, 'POST', '/api/events', {
         headers: { 'x-service-key': SERVICE_KEY },
-        body: { event: 'alert:new', tenantId, data: { severity: 'warning', category: 'risk', title: 'tenant alert', message: '' } },
+        body: {
+          event: 'alert:new',
+          tenantId,
+          data: { severity: 'warning', category: 'risk', title: 'tenant alert', message: '' },
+        },
       });
-      owned.set(tenantId, { notificationId: (n.body as { id: string }).id, alertId: (a.body as { id: string }).id, owner });
+      owned.set(tenantId, {
+        notificationId: (n.body as { id: string }).id,
+        alertId: (a.body as { id: string }).id,
+        owner,
+      });
     }
     const other = (tenantId: string) => TENANTS[(TENANTS.indexOf(tenantId) + 1) % TENANTS.length] as string;
     for (const member of members) {
@@ -259,13 +294,28 @@ describe('authorisation matrix: 10 tenants x every role', () => {
           data: {
             tenantId,
             module,
-            kpis: [{ key: `${module}_authz`, module, label: 'Authz', value: i, unit: 'count', change: null, updatedAt: new Date().toISOString() }],
+            kpis: [
+              {
+                key: `${module}_authz`,
+                module,
+                label: 'Authz',
+                value: i,
+                unit: 'count',
+                change: null,
+                updatedAt: new Date().toISOString(),
+              },
+            ],
           },
         };
       } else {
-        body = i % 50 === 4
-          ? notificationBody(tenantId, { kind: 'tenant' }, `t${i}`)
-          : { event: 'alert:new', tenantId, data: { severity: 'info', category: 'risk', title: `a${i}`, message: '' } };
+        body =
+          i % 50 === 4
+            ? notificationBody(tenantId, { kind: 'tenant' }, `t${i}`)
+            : {
+                event: 'alert:new',
+                tenantId,
+                data: { severity: 'info', category: 'risk', title: `a${i}`, message: '' },
+              };
       }
       const result = await http(api.url, 'POST', '/api/events', { headers: { 'x-service-key': SERVICE_KEY }, body });
       if (result.status !== 202) throw new Error(`publish ${i}: ${result.status} ${JSON.stringify(result.body)}`);
@@ -280,13 +330,19 @@ describe('authorisation matrix: 10 tenants x every role', () => {
     const publishMs = Date.now() - started;
     // Every user-addressed notification reaches its user (so "no violation" is not "nothing arrived").
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && members.some((m) => m.userNotifications - (userBefore.get(m) ?? 0) < (expectedUser.get(m) ?? 0))) {
+    while (
+      Date.now() < deadline &&
+      members.some((m) => m.userNotifications - (userBefore.get(m) ?? 0) < (expectedUser.get(m) ?? 0))
+    ) {
       await sleep(100);
     }
     await sleep(500);
     const delivered = members.reduce((sum, m) => sum + m.received, 0) - before;
     const violations = members.flatMap((m) => m.violations);
-    const missingUser = members.reduce((sum, m) => sum + Math.max(0, (expectedUser.get(m) ?? 0) - (m.userNotifications - (userBefore.get(m) ?? 0))), 0);
+    const missingUser = members.reduce(
+      (sum, m) => sum + Math.max(0, (expectedUser.get(m) ?? 0) - (m.userNotifications - (userBefore.get(m) ?? 0))),
+      0,
+    );
     recordFigures('attacks: authz matrix', {
       tenants: TENANTS.length,
       roles: ROLES.length,
