@@ -120,6 +120,7 @@ describe('hooks against the real API (@org/api)', () => {
   afterEach(async () => {
     cleanup();
     client?.disconnect();
+    await queryClient.cancelQueries();
     queryClient.clear();
     await api?.server.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 import type { UnreadCountResponse } from '@org/contracts';
 import { QueryClient } from '@tanstack/react-query';
 import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { type ReactNode, StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   RealtimeClient,
@@ -60,6 +60,7 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
   afterEach(async () => {
     cleanup();
     client.disconnect();
+    await queryClient.cancelQueries();
     queryClient.clear();
     await harness.close();
   });
@@ -86,6 +87,26 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
 
       view.unmount();
       expect(client.kpiSubscribers('risk')).toBe(0);
+    });
+
+    it('works under StrictMode (effects run twice) with one subscription left', async () => {
+      harness.updateKpis('risk', { exposure: 1 });
+      render(
+        <StrictMode>
+          <RealtimeProvider client={client}>
+            <KpiCard name="strict" />
+          </RealtimeProvider>
+        </StrictMode>,
+      );
+      await waitFor(() => expect(screen.getByTestId('strict').textContent).toBe('live:1@1'), WAIT);
+      expect(client.kpiSubscribers('risk')).toBe(1);
+      await waitFor(
+        () => expect(harness.realtime.io.of('/').adapter.rooms.get('tenant:acme:module:risk')?.size).toBe(1),
+        WAIT,
+      );
+      harness.updateKpis('risk', { exposure: 2 });
+      await waitFor(() => expect(screen.getByTestId('strict').textContent).toBe('live:2@1,2'), WAIT);
+      expect(harness.realtime.io.of('/').sockets.size).toBe(1);
     });
 
     it('shows polling while the server is down and keeps updating through REST, then live again', async () => {

@@ -83,3 +83,65 @@ describe('reconnect backoff (fake timers)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('connection refusals (a bare Socket.IO server refusing in its middleware)', () => {
+  let client: RealtimeClient | undefined;
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    client?.disconnect();
+    await close?.();
+  });
+
+  async function refusingServer(code: string, retryable: boolean) {
+    const { createServer: createHttpServer } = await import('node:http');
+    const { Server } = await import('socket.io');
+    const http = createHttpServer();
+    const io = new Server(http);
+    let attempts = 0;
+    io.use((_socket, next) => {
+      attempts += 1;
+      next(Object.assign(new Error('refused'), { data: { code, message: `refused: ${code}`, retryable } }));
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const address = http.address();
+    if (typeof address !== 'object' || !address) throw new Error('no port');
+    close = async () => {
+      io.disconnectSockets(true);
+      io.engine.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    };
+    return { url: `http://127.0.0.1:${address.port}`, attempts: () => attempts };
+  }
+
+  it('stops retrying on PROTOCOL_MISMATCH and keeps the queries polling', async () => {
+    const server = await refusingServer('PROTOCOL_MISMATCH', false);
+    client = new RealtimeClient({
+      url: server.url,
+      getToken: () => 'token',
+      environment: null,
+      backoff: { baseMs: 1 },
+    });
+    const refused = next(client, (state) => state.error?.code === 'PROTOCOL_MISMATCH');
+    client.connect();
+    const state = await refused;
+    expect(state).toMatchObject({ status: 'polling', nextRetryAt: null });
+    client.reconnectNow();
+    expect(server.attempts()).toBe(1);
+  });
+
+  it('backs off on RATE_LIMITED and keeps trying', async () => {
+    const server = await refusingServer('RATE_LIMITED', true);
+    client = new RealtimeClient({
+      url: server.url,
+      getToken: () => 'token',
+      environment: null,
+      backoff: { baseMs: 5, maxMs: 20 },
+    });
+    const third = next(client, (state) => state.attempt === 3);
+    client.connect();
+    const state = await third;
+    expect(state).toMatchObject({ status: 'polling', error: { code: 'RATE_LIMITED' } });
+    expect(server.attempts()).toBeGreaterThanOrEqual(3);
+  });
+});
