@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { type Audience, type NotificationDraft, NotificationsPage, PublishEventResponse } from '@org/contracts';
 import { SERVICE_KEY, sleep } from './env.js';
 
@@ -113,4 +114,35 @@ export function isFor(
     case 'user':
       return n.audience.userId === who.userId;
   }
+}
+
+/** A JSON POST from a chosen loopback source address (fetch cannot pick one). */
+export function postFrom(localAddress: string, url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve) => {
+    const payload = JSON.stringify(body);
+    const request = httpRequest(
+      url,
+      {
+        method: 'POST',
+        localAddress,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // keep the text
+          }
+          resolve({ status: response.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
+    request.on('error', () => resolve({ status: 0, body: undefined }));
+    request.end(payload);
+  });
 }

@@ -11,7 +11,10 @@ import { type Identity, mintToken, tamperedToken, unsignedToken } from '../src/t
 
 const TENANTS = tenantIds(10);
 const MODULES = ModuleSchema.options;
-const EVENTS = scale(3_000, 100_000);
+/** Published events; each reaches several sockets, and every delivery is checked. */
+const EVENTS = scale(3_000, 25_000);
+/** Deliveries checked at the least (the issue's 100,000 in the full run). */
+const MIN_DELIVERIES = scale(10_000, 100_000);
 type Ack = { ok: boolean; data?: { replayed?: number; resync?: string[] }; error?: { code: string } };
 type Envelope = { stream: string; data: Record<string, unknown> };
 
@@ -24,25 +27,30 @@ type Member = Identity & {
   violations: string[];
 };
 
-/** What a member may receive: its tenant only, its own user, its role, modules its role allows. */
-function check(member: Member, event: string, envelope: Envelope): void {
-  member.received += 1;
+/** Why a member must not have received this envelope (its tenant only, its own user, its role, modules its role allows). */
+function violation(member: Member, event: string, envelope: Envelope): string | undefined {
   const data = envelope.data;
-  const bad = (why: string): void => {
-    member.violations.push(`${event} ${envelope.stream}: ${why}`);
-  };
   const tenantId = data.tenantId as string | null | undefined;
-  if (event === 'alert:new' && tenantId === null) return; // system-wide alerts go to everyone
-  if (tenantId !== member.tenantId) return bad(`tenant ${tenantId}`);
-  if (!envelope.stream.includes(`tenant:${member.tenantId}`)) return bad('stream of another tenant');
+  if (event === 'alert:new' && tenantId === null) return undefined; // system-wide alerts go to everyone
+  if (tenantId !== member.tenantId) return `tenant ${tenantId}`;
+  if (!envelope.stream.includes(`tenant:${member.tenantId}`)) return 'stream of another tenant';
   if (event === 'notification:new') {
     const audience = data.audience as { kind: string; userId?: string; role?: string };
-    if (audience.kind === 'user' && audience.userId !== member.userId) return bad(`user ${audience.userId}`);
-    if (audience.kind === 'role' && audience.role !== member.role) return bad(`role ${audience.role}`);
-    if (audience.kind === 'user') member.userNotifications += 1;
+    if (audience.kind === 'user' && audience.userId !== member.userId) return `user ${audience.userId}`;
+    if (audience.kind === 'role' && audience.role !== member.role) return `role ${audience.role}`;
   }
   if (event === 'kpi:update' && !(moduleAccess[member.role] as readonly string[]).includes(data.module as string)) {
-    return bad(`module ${data.module}`);
+    return `module ${data.module}`;
+  }
+  return undefined;
+}
+
+function check(member: Member, event: string, envelope: Envelope): void {
+  member.received += 1;
+  const why = violation(member, event, envelope);
+  if (why) member.violations.push(`${event} ${envelope.stream}: ${why}`);
+  else if (event === 'notification:new' && (envelope.data.audience as { kind: string }).kind === 'user') {
+    member.userNotifications += 1;
   }
 }
 
@@ -271,7 +279,7 @@ describe('authorisation matrix: 10 tenants x every role', () => {
     expect(members.flatMap((m) => m.violations)).toEqual([]);
   });
 
-  it(`delivers ${EVENTS} events with zero cross-tenant or cross-user deliveries`, async () => {
+  it(`delivers ${EVENTS} events (${MIN_DELIVERIES}+ deliveries) with zero cross-tenant or cross-user deliveries`, async () => {
     const before = members.reduce((sum, m) => sum + m.received, 0);
     const userBefore = new Map(members.map((m) => [m, m.userNotifications]));
     const expectedUser = new Map<Member, number>();
@@ -355,6 +363,7 @@ describe('authorisation matrix: 10 tenants x every role', () => {
       publishPerSecond: Math.round(accepted / (publishMs / 1000)),
     });
     expect(accepted).toBe(EVENTS);
+    expect(delivered).toBeGreaterThanOrEqual(MIN_DELIVERIES);
     expect(violations).toEqual([]);
     expect(missingUser).toBe(0);
     expect(api.crashes).toEqual([]);

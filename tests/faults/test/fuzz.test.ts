@@ -230,12 +230,10 @@ describe('bad input: fast-check fuzzing of every client event and REST body', ()
       hostileValue(500).map((id) => ({ method: 'POST', path: `/api/notifications/${text(id)}/read` })),
       hostileValue(500).map((id) => ({ method: 'POST', path: `/api/alerts/${text(id)}/ack` })),
       hostileValue(500).map((module) => ({ method: 'GET', path: `/api/kpis?module=${text(module)}` })),
-      fc
-        .tuple(hostileValue(300), hostileValue(300))
-        .map(([limit, cursor]) => ({
-          method: 'GET',
-          path: `/api/notifications?limit=${text(limit)}&cursor=${text(cursor)}`,
-        })),
+      fc.tuple(hostileValue(300), hostileValue(300)).map(([limit, cursor]) => ({
+        method: 'GET',
+        path: `/api/notifications?limit=${text(limit)}&cursor=${text(cursor)}`,
+      })),
       hostileValue(300).map((limit) => ({ method: 'GET', path: `/api/alerts?limit=${text(limit)}` })),
       // Invalid percent-encoding (bytes that are not UTF-8, truncated escapes) in paths and queries.
       fc
@@ -248,14 +246,12 @@ describe('bad input: fast-check fuzzing of every client event and REST body', ()
             { method: 'POST', path: `/api/alerts/${bad}/ack` },
           ),
         ),
-      fc
-        .uint8Array({ maxLength: 3000 })
-        .map((bytes) => ({
-          method: 'POST',
-          path: '/api/events',
-          raw: Buffer.from(bytes),
-          headers: { 'x-service-key': SERVICE_KEY },
-        })),
+      fc.uint8Array({ maxLength: 3000 }).map((bytes) => ({
+        method: 'POST',
+        path: '/api/events',
+        raw: Buffer.from(bytes),
+        headers: { 'x-service-key': SERVICE_KEY },
+      })),
       fc
         .constantFrom(
           Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0xc3, 0x28, 0x7d]),
