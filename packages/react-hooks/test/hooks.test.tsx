@@ -263,6 +263,21 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
       unsubscribe();
     });
 
+    it('pages through older notifications', async () => {
+      await setup();
+      const [oldest, middle, newest] = [harness.notify('oldest'), harness.notify('middle'), harness.notify('newest')];
+      const { result } = renderHook(() => useNotifications({ limit: 2 }), { wrapper });
+      await waitFor(() => expect(result.current.notifications.map((n) => n.id)).toEqual([newest.id, middle.id]), WAIT);
+      expect(result.current.hasNextPage).toBe(true);
+      await act(() => result.current.fetchNextPage());
+      await waitFor(
+        () => expect(result.current.notifications.map((n) => n.id)).toEqual([newest.id, middle.id, oldest.id]),
+        WAIT,
+      );
+      expect(result.current.hasNextPage).toBe(false);
+      expect(result.current.unreadCount).toBe(3);
+    });
+
     it('marks read and all read, confirmed by the server', async () => {
       await setup();
       const one = harness.notify('one');
