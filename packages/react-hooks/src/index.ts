@@ -9,7 +9,7 @@ export {
   realtimeKeys,
 } from './core/index.js';
 export { RealtimeProvider, type RealtimeProviderProps, useRealtimeClient } from './RealtimeProvider.js';
-export { useConnection } from './useConnection.js';
+export { useConnection, useConnectionStatus } from './useConnection.js';
 export { type UseDashboardResult, useDashboard } from './useDashboard.js';
 export { type Emit, useEmit } from './useEmit.js';
 export { type UseKpisResult, useKpis } from './useKpis.js';

@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { dashboardQuery } from './core/queryOptions.js';
 import type { ConnectionStatus } from './core/realtimeClient.js';
 import { useRealtimeClient } from './RealtimeProvider.js';
-import { useConnection } from './useConnection.js';
+import { useConnectionStatus } from './useConnection.js';
 
 export interface UseDashboardResult {
   /** One headline KPI per module the viewer's roles may see. */
@@ -20,7 +20,7 @@ export interface UseDashboardResult {
 /** The viewer's dashboard summary, live while connected, polled while not. */
 export function useDashboard(): UseDashboardResult {
   const client = useRealtimeClient();
-  const { status } = useConnection();
+  const status = useConnectionStatus();
   useEffect(() => client.subscribeDashboard(), [client]);
   const query = useQuery(dashboardQuery(client));
   return {

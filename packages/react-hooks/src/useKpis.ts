@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { kpisQuery } from './core/queryOptions.js';
 import type { ConnectionStatus } from './core/realtimeClient.js';
 import { useRealtimeClient } from './RealtimeProvider.js';
-import { useConnection } from './useConnection.js';
+import { useConnectionStatus } from './useConnection.js';
 
 export interface UseKpisResult {
   /** The module's KPIs, each with its recent history (oldest first); empty until loaded. */
@@ -22,7 +22,7 @@ export interface UseKpisResult {
  */
 export function useKpis(module: Module): UseKpisResult {
   const client = useRealtimeClient();
-  const { status } = useConnection();
+  const status = useConnectionStatus();
   useEffect(() => client.subscribeKpis(module), [client, module]);
   const query = useQuery(kpisQuery(client, module));
   return { kpis: query.data?.kpis ?? [], updatedAt: query.data?.asOf, status, query };

@@ -13,7 +13,7 @@ import {
 } from './core/queryOptions.js';
 import type { ConnectionStatus } from './core/realtimeClient.js';
 import { useRealtimeClient } from './RealtimeProvider.js';
-import { useConnection } from './useConnection.js';
+import { useConnectionStatus } from './useConnection.js';
 
 export interface UseNotificationsOptions {
   /** Page size. Default 20. */
@@ -40,7 +40,7 @@ export interface UseNotificationsResult {
 export function useNotifications(options: UseNotificationsOptions = {}): UseNotificationsResult {
   const limit = options.limit ?? 20;
   const client = useRealtimeClient();
-  const { status } = useConnection();
+  const status = useConnectionStatus();
   useEffect(() => client.subscribeNotifications(), [client]);
   const query = useInfiniteQuery<
     NotificationsPage,

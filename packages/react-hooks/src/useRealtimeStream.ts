@@ -3,7 +3,7 @@ import { useMemo, useSyncExternalStore } from 'react';
 import type { ConnectionStatus, RealtimeMessage } from './core/realtimeClient.js';
 import { StreamObserver } from './core/streamObserver.js';
 import { useRealtimeClient } from './RealtimeProvider.js';
-import { useConnection } from './useConnection.js';
+import { useConnectionStatus } from './useConnection.js';
 
 export interface RealtimeStreamResult<TEvent extends ServerEventName = ServerEventName> {
   /** The data of the last message, or undefined before the first. */
@@ -31,7 +31,7 @@ export function useRealtimeStream<TEvent extends ServerEventName = ServerEventNa
     [client, stream, eventsKey],
   );
   const result = useSyncExternalStore(observer.subscribe, observer.getResult, observer.getResult);
-  const { status } = useConnection();
+  const status = useConnectionStatus();
   return {
     data: result.lastMessage?.envelope.data as ServerEventData<TEvent> | undefined,
     lastMessage: result.lastMessage,

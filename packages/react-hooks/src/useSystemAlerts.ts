@@ -5,7 +5,7 @@ import type { RealtimeRequestError } from './core/errors.js';
 import { acknowledgeAlertMutation, alertsQuery } from './core/queryOptions.js';
 import type { ConnectionStatus } from './core/realtimeClient.js';
 import { useRealtimeClient } from './RealtimeProvider.js';
-import { useConnection } from './useConnection.js';
+import { useConnectionStatus } from './useConnection.js';
 
 export interface UseSystemAlertsOptions {
   /** How many of the latest alerts to keep. Default 10. */
@@ -25,7 +25,7 @@ export interface UseSystemAlertsResult {
 export function useSystemAlerts(options: UseSystemAlertsOptions = {}): UseSystemAlertsResult {
   const limit = options.limit ?? 10;
   const client = useRealtimeClient();
-  const { status } = useConnection();
+  const status = useConnectionStatus();
   const query = useQuery(alertsQuery(client, limit));
   const mutationOptions = useMemo(() => acknowledgeAlertMutation(client), [client]);
   const mutation = useMutation<AlertAcknowledged, RealtimeRequestError, string>(mutationOptions);
