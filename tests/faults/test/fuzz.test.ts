@@ -20,11 +20,11 @@ import { loopbackAddress } from '../src/net.js';
 import { StreamClient } from '../src/streamClient.js';
 import { mintToken } from '../src/tokens.js';
 
-const SOCKET_INPUTS = scale(4_000, 70_000);
+const SOCKET_INPUTS = scale(3_000, 70_000);
 const REST_INPUTS = scale(1_500, 28_000);
 const RAW_FRAMES = scale(500, 4_000);
 const OVERSIZED = scale(20, 100);
-const ATTACKERS = scale(40, 200);
+const ATTACKERS = scale(60, 200);
 /** Stay under the per-socket request budget (20/s), so inputs reach the parser rather than the limiter. */
 const PER_SOCKET_PER_SECOND = 10;
 const SEED = 8_2026;

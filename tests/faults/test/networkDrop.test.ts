@@ -14,7 +14,7 @@ const CLIENTS = 24;
 const REALTIME = 6;
 /** The server keeps 500 events per stream for replay; more than that during a drop forces a resync. */
 const OVER_BUFFER = 520;
-const LONG_DROP_MS = scale(8_000, 180_000);
+const LONG_DROP_MS = scale(6_000, 180_000);
 const tenants = tenantIds(1);
 const people = population(CLIENTS, tenants, 'drop');
 
@@ -86,10 +86,20 @@ describe('client network drops through a TCP proxy', () => {
     await sleep(1000);
     await Promise.all([...raw.map((c) => c.settled()), ...realtime.map((c) => c.settled())]);
     let lost = 0;
+    const lostExamples: string[] = [];
     let appliedDuplicates = 0;
     let wireDuplicates = 0;
     for (const client of [...raw, ...realtime]) {
-      for (const p of published) if (isFor(p, client.identity) && !client.notifications.has(p.id)) lost += 1;
+      for (const p of published) {
+        if (isFor(p, client.identity) && !client.notifications.has(p.id)) {
+          lost += 1;
+          if (lostExamples.length < 8) {
+            lostExamples.push(
+              `${client instanceof StreamClient ? 'raw' : 'RealtimeClient'} ${client.identity.userId} (${client.identity.roles[0]}) missed "${p.title}" (${p.audience.kind}); errors: ${client.errors.slice(0, 2).join('; ')}`,
+            );
+          }
+        }
+      }
       if (client instanceof StreamClient) wireDuplicates += client.duplicateDeliveries();
       else appliedDuplicates += client.duplicateDeliveries();
     }
@@ -97,6 +107,7 @@ describe('client network drops through a TCP proxy', () => {
     const restResyncs =
       raw.reduce((sum, c, i) => sum + c.restResyncs - (before.raw[i]?.rest ?? 0), 0) +
       realtime.reduce((sum, c, i) => sum + c.restResyncs - (before.realtime[i]?.rest ?? 0), 0);
+    if (lostExamples.length > 0) console.log(`lost after the drop:\n  ${lostExamples.join('\n  ')}`);
     return { cut, lost, appliedDuplicates, wireDuplicates, replayed, restResyncs };
   }
 

@@ -10,9 +10,9 @@ import { StreamClient } from '../src/streamClient.js';
 import { mintToken } from '../src/tokens.js';
 import { TrackedRealtimeClient } from '../src/trackedRealtimeClient.js';
 
-const TOTAL = scale(200, 1000);
+const TOTAL = scale(120, 1000);
 const REALTIME_CLIENTS = scale(20, 50);
-const BEFORE = scale(60, 120);
+const BEFORE = scale(40, 120);
 const tenants = tenantIds(2);
 const people = population(TOTAL, tenants);
 
