@@ -22,6 +22,12 @@ const legitPeople = Array.from({ length: 10 }, (_, i) => ({
 
 type Ack = { ok: boolean; error?: { code: string } };
 
+function addTo(byPhase: Record<string, number[]>, phase: string, value: number): void {
+  const values = byPhase[phase] ?? [];
+  values.push(value);
+  byPhase[phase] = values;
+}
+
 describe('floods: per-socket events, connections from one address, login brute force', () => {
   const api = new ApiProcess({ name: 'flood-api', probe: true });
   const legit: StreamClient[] = [];
@@ -49,7 +55,7 @@ describe('floods: per-socket events, connections from one address, login brute f
       client.socket.on('notification:new', (envelope: { ts: number }) => {
         const latency = Date.now() - envelope.ts;
         deliveries.push(latency);
-        (deliveryByPhase[phase] ??= []).push(latency);
+        addTo(deliveryByPhase, phase, latency);
       });
     }
     await Promise.all(legit.map((c) => c.ready()));
@@ -64,7 +70,7 @@ describe('floods: per-socket events, connections from one address, login brute f
               if (!ack.ok) failures += 1;
               const rtt = Date.now() - sent;
               pings.push(rtt);
-              (pingsByPhase[phase] ??= []).push(rtt);
+              addTo(pingsByPhase, phase, rtt);
             } catch {
               failures += 1;
             }

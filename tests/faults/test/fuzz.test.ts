@@ -280,7 +280,11 @@ describe('bad input: fast-check fuzzing of every client event and REST body', ()
                 ...(input.method === 'POST' && { 'content-type': 'application/json' }),
                 ...input.headers,
               },
-              body: input.raw ?? (input.body === undefined ? undefined : JSON.stringify(input.body)),
+              body: input.raw
+                ? new Uint8Array(input.raw)
+                : input.body === undefined
+                  ? undefined
+                  : JSON.stringify(input.body),
               signal: AbortSignal.timeout(10_000),
             });
             status = response.status;
