@@ -1,4 +1,8 @@
-/** Profiles one server kind while `clients` connect (BENCH_CPU_PROF=<dir> must be set). */
+/**
+ * Connects `clients` to one server kind and reports connect time and idle memory; with
+ * BENCH_CPU_PROF=<dir> the server writes a CPU profile, with BENCH_SERVER_ENTRY another server copy
+ * is measured. Usage: profileConnect.ts <full|bare|ws> <clients> <concurrency (0: storm)>
+ */
 import { startLoad, startServer } from './harness.js';
 import type { ServerKind } from './serverChild.js';
 
@@ -7,6 +11,13 @@ const clients = Number(process.argv[3] ?? 5000);
 const concurrency = Number(process.argv[4] ?? 500);
 const server = await startServer({ kind, conflationMs: false }, `${kind}-connect`);
 const load = await startLoad({ kind, ports: [server.port], clients });
+const before = await server.child.request<{ rss: number; heapUsed: number }>({ cmd: 'memory' });
 console.log(await load.request({ cmd: 'connect', concurrency, timeoutMs: 120_000 }, 150_000));
+await new Promise((resolve) => setTimeout(resolve, 1_000));
+const after = await server.child.request<{ rss: number; heapUsed: number; connections: number }>({ cmd: 'memory' });
+console.log({
+  rssKiBPerClient: (after.rss - before.rss) / 1024 / after.connections,
+  heapKiBPerClient: (after.heapUsed - before.heapUsed) / 1024 / after.connections,
+});
 await load.stop();
 await server.child.stop();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createJwtVerifier, createRealtimeServer, type RealtimeServer } from '@org/realtime-server';
+import type { RealtimeServer } from '@org/realtime-server';
 import { Registry } from 'prom-client';
 import { Server, type ServerOptions } from 'socket.io';
 import msgpackParser from 'socket.io-msgpack-parser';
@@ -40,6 +40,10 @@ let close: () => Promise<void>;
 let realtime: RealtimeServer | undefined;
 
 if (config.kind === 'full') {
+  // BENCH_SERVER_ENTRY: measure another copy of the server (e.g. a candidate fix) under the same harness.
+  const { createJwtVerifier, createRealtimeServer } = (await import(
+    process.env.BENCH_SERVER_ENTRY ?? '@org/realtime-server'
+  )) as typeof import('@org/realtime-server');
   realtime = createRealtimeServer({
     httpServer,
     verifyToken: createJwtVerifier({ secret: JWT_SECRET }),
