@@ -106,7 +106,7 @@ function Panel() {
   );
 }
 
-describe('hooks against the real API (@org/api)', () => {
+describe('hooks against the real API (@org/api)', { timeout: 60_000 }, () => {
   let dataDir: string;
   let api: RunningApi | undefined;
   let client: RealtimeClient | undefined;
@@ -208,7 +208,7 @@ describe('hooks against the real API (@org/api)', () => {
       ?.pages.flatMap((page) => page.items.map((item) => item.id));
     expect(new Set(ids).size).toBe(5);
     expect(ids?.at(-1)).toBe(firstId);
-  }, 60_000);
+  });
 
   it('refreshes an expired token, then connects', async () => {
     api = await startApi(dataDir);

@@ -234,7 +234,7 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
       await waitFor(() => expect(result.current.status).toBe('live'), WAIT);
       const expected = [missed[1]?.id, missed[0]?.id, live.id, first.id];
       await waitFor(() => expect(result.current.notifications.map((n) => n.id)).toEqual(expected), WAIT);
-      expect(result.current.unreadCount).toBe(4);
+      await waitFor(() => expect(result.current.unreadCount).toBe(4), WAIT);
       const after = harness.notify('after');
       await waitFor(() => expect(result.current.notifications.map((n) => n.id)).toEqual([after.id, ...expected]), WAIT);
       expect(new Set(result.current.notifications.map((n) => n.id)).size).toBe(5);
@@ -275,7 +275,7 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
         WAIT,
       );
       expect(result.current.hasNextPage).toBe(false);
-      expect(result.current.unreadCount).toBe(3);
+      await waitFor(() => expect(result.current.unreadCount).toBe(3), WAIT);
     });
 
     it('marks read and all read, confirmed by the server', async () => {
