@@ -265,6 +265,16 @@ describe('notifications and tenancy', () => {
     );
     expect(alerts.items.map((a) => a.id)).not.toContain(acmeAlert.id);
     expect((await request(api, 'POST', `/api/alerts/${acmeAlert.id}/ack`, { token: accessToken })).status).toBe(404);
+    // The same requests over the socket get the same typed answer.
+    const socket = await connect(api, accessToken);
+    try {
+      const read = await socket.emitWithAck('notification:markRead', { id: acmeNote.id ?? '' });
+      expect(read).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      const ack = await socket.emitWithAck('alert:acknowledge', { id: acmeAlert.id ?? '' });
+      expect(ack).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    } finally {
+      socket.disconnect();
+    }
   });
 
   it('lets admins (and only admins) read realtime stats, scoped to their tenant', async () => {
@@ -318,6 +328,10 @@ describe('pagination and limits', () => {
     expect([...seen].sort().reverse()).toEqual(seen);
     const badCursor = await request(api, 'GET', '/api/notifications?cursor=garbage', { token: accessToken });
     expect(badCursor.status).toBe(400);
+    // A malformed percent-escape is the client's mistake, not a server error.
+    const badEscape = await request(api, 'POST', '/api/notifications/%E0%A4%A/read', { token: accessToken });
+    expect(badEscape.status).toBe(400);
+    expect(ApiErrorResponse.parse(badEscape.body).error.code).toBe('INVALID_PAYLOAD');
   });
 
   it('limits failed sign-in attempts per address and username with RATE_LIMITED', async () => {

@@ -1,4 +1,4 @@
-import type { ErrorBody, ErrorCode, ErrorIssue } from '@org/contracts';
+import { type ErrorBody, ErrorCode, type ErrorIssue } from '@org/contracts';
 
 /**
  * An error with a stable code from the contract. Thrown by request handlers (and by the server
@@ -29,4 +29,21 @@ export class RealtimeError extends Error {
 
 export function isRealtimeError(error: unknown): error is RealtimeError {
   return error instanceof RealtimeError;
+}
+
+/**
+ * The typed error an app's handler meant, whatever class it threw: a `RealtimeError`, or any error
+ * carrying a contract `code` (an app's own HTTP or store error, say). Anything else, and a claimed
+ * `INTERNAL`, is `undefined`: the caller answers INTERNAL without leaking the message.
+ */
+export function asRealtimeError(error: unknown): RealtimeError | undefined {
+  if (error instanceof RealtimeError) return error;
+  const code = ErrorCode.safeParse((error as { code?: unknown } | null)?.code);
+  if (!code.success || code.data === 'INTERNAL') return undefined;
+  const message = error instanceof Error ? error.message : code.data;
+  const issues = (error as { issues?: unknown }).issues;
+  return new RealtimeError(code.data, message, {
+    cause: error,
+    ...(Array.isArray(issues) && { issues: issues as ErrorIssue[] }),
+  });
 }

@@ -12,7 +12,7 @@ import {
   toErrorIssues,
 } from '@org/contracts';
 import type { Logger } from 'pino';
-import { RealtimeError } from './errors.js';
+import { asRealtimeError, RealtimeError } from './errors.js';
 import type { RealtimeMetrics } from './metrics.js';
 import type { Publisher } from './publisher.js';
 import type { SocketRateLimiter } from './rateLimit.js';
@@ -191,8 +191,9 @@ export function installRequestPipeline(socket: RealtimeSocket, deps: RequestDeps
       }
       respond({ ok: true, data: checked.data });
     } catch (error) {
-      if (error instanceof RealtimeError) {
-        reject(respond, event, error);
+      const typed = asRealtimeError(error);
+      if (typed) {
+        reject(respond, event, typed);
         return;
       }
       metrics.rejection('INTERNAL');

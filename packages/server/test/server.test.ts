@@ -319,6 +319,43 @@ describe('inbound validation and handlers', () => {
     });
   });
 
+  it("keeps the contract code of an app's own error class, and hides everything else as INTERNAL", async () => {
+    class StoreError extends Error {
+      constructor(
+        readonly code: string,
+        message: string,
+      ) {
+        super(message);
+      }
+    }
+    const { url } = await startServer(disposer, {
+      handlers: {
+        'notification:markRead': async () => {
+          throw new StoreError('NOT_FOUND', 'notification not found');
+        },
+        'alert:acknowledge': async () => {
+          throw new StoreError('DISK_ON_FIRE', 'secret internals');
+        },
+        'notification:markAllRead': async () => {
+          throw new TypeError('cannot read properties of undefined');
+        },
+      },
+    });
+    const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId: uniqueId('t'), roles: ['ADMIN'] });
+    expect(await request(socket, 'notification:markRead', { id: 'n1' })).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'notification not found' },
+    });
+    expect(await request(socket, 'alert:acknowledge', { id: 'a1' })).toEqual({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'Internal error' },
+    });
+    expect(await request(socket, 'notification:markAllRead', {})).toEqual({
+      ok: false,
+      error: { code: 'INTERNAL', message: 'Internal error' },
+    });
+  });
+
   it('answers UNAVAILABLE for an app request no handler serves', async () => {
     const { url } = await startServer(disposer);
     const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId: uniqueId('t'), roles: ['ADMIN'] });

@@ -48,6 +48,20 @@ export function parseInput<TSchema extends z.ZodType>(
   return result.data;
 }
 
+/** A 4xx that Express or its body parser already decided (e.g. a malformed percent-escape). */
+const clientStatus = (error: unknown): number | undefined => {
+  const status =
+    (error as { status?: unknown; statusCode?: unknown } | null)?.status ??
+    (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+};
+
+function clientErrorBody(status: number): ErrorBody {
+  if (status === 404) return { code: 'NOT_FOUND', message: 'not found' };
+  if (status === 413) return { code: 'PAYLOAD_TOO_LARGE', message: 'request too large' };
+  return { code: 'INVALID_PAYLOAD', message: 'malformed request' };
+}
+
 const codeOf = (error: unknown): ErrorCode | undefined => {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code in statusByCode ? (code as ErrorCode) : undefined;
@@ -63,6 +77,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       body = { code: 'PAYLOAD_TOO_LARGE', message: 'request body too large' };
     else if (bodyParserType === 'entity.parse.failed') body = { code: 'INVALID_PAYLOAD', message: 'malformed JSON' };
     else if (error instanceof z.ZodError) body = errorBody('INVALID_PAYLOAD', 'invalid input', error);
+    else if (clientStatus(error) !== undefined) body = clientErrorBody(clientStatus(error) as number);
     else {
       const code = codeOf(error);
       body = code
