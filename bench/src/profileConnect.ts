@@ -19,5 +19,8 @@ console.log({
   rssKiBPerClient: (after.rss - before.rss) / 1024 / after.connections,
   heapKiBPerClient: (after.heapUsed - before.heapUsed) / 1024 / after.connections,
 });
+if (process.env.BENCH_HEAP_SNAPSHOT) {
+  console.log(await server.child.request({ cmd: 'heapSnapshot', file: process.env.BENCH_HEAP_SNAPSHOT }, 120_000));
+}
 await load.stop();
 await server.child.stop();

@@ -48,7 +48,7 @@ export const FULL: Scale = {
   hotMs: 3_000,
   bothCoresClients: 10_000,
   evaluationClients: 2_000,
-  browserEvents: 300,
+  browserEvents: 200,
 };
 
 export const QUICK: Scale = {

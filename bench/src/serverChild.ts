@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeHeapSnapshot } from 'node:v8';
 import type { RealtimeServer } from '@org/realtime-server';
 import { Registry } from 'prom-client';
 import { Server, type ServerOptions } from 'socket.io';
@@ -191,6 +192,10 @@ serveParent(async (command) => {
         Number(command.keys ?? 1),
         Number(command.keySpace ?? 1),
       );
+    case 'heapSnapshot': {
+      memory();
+      return { file: writeHeapSnapshot(String(command.file)) };
+    }
     case 'frames':
       return { framesOut, eventsOut: realtime?.stats().eventsOut ?? framesOut };
     case 'stop':
