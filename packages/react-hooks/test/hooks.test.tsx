@@ -170,7 +170,7 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
           ]),
         WAIT,
       );
-      expect(result.current.topKpis[0]?.key).toBe('lending_headline');
+      expect(result.current.topKpis.map((kpi) => kpi.key).sort()).toEqual(['lending_headline', 'risk_headline']);
       expect(result.current.status).toBe('live');
     });
 
@@ -225,7 +225,7 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
 
       const live = harness.notify('live');
       await waitFor(() => expect(result.current.notifications.map((n) => n.id)).toEqual([live.id, first.id]), WAIT);
-      expect(result.current.unreadCount).toBe(2);
+      await waitFor(() => expect(result.current.unreadCount).toBe(2), WAIT);
       expect(seen).toEqual([live.id]);
 
       await act(() => harness.killSocket());
@@ -268,6 +268,7 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
       const [oldest, middle, newest] = [harness.notify('oldest'), harness.notify('middle'), harness.notify('newest')];
       const { result } = renderHook(() => useNotifications({ limit: 2 }), { wrapper });
       await waitFor(() => expect(result.current.notifications.map((n) => n.id)).toEqual([newest.id, middle.id]), WAIT);
+      await waitFor(() => expect(result.current.status).toBe('live'), WAIT);
       expect(result.current.hasNextPage).toBe(true);
       await act(() => result.current.fetchNextPage());
       await waitFor(

@@ -90,7 +90,17 @@ export class QueryCacheSync {
           const since = this.#fetchStartedAt.get(queryHash);
           this.#fetchStartedAt.delete(queryHash);
           if (since === undefined) return;
-          for (const message of this.#recent) if (message.receivedAt >= since) this.#apply(message, queryKey);
+          const arrived = this.#recent.filter((message) => message.receivedAt >= since);
+          if (hashKey(queryKey) === hashKey(realtimeKeys.notifications.unreadCount)) {
+            // A count cannot tell whether it includes what arrived meanwhile: ask again.
+            if (
+              arrived.some((message) => message.event === 'notification:new' || message.event === 'notification:read')
+            ) {
+              void queryClient.invalidateQueries({ queryKey, exact: true });
+            }
+            return;
+          }
+          for (const message of arrived) this.#apply(message, queryKey);
         } else if (event.action.type === 'error') {
           this.#fetchStartedAt.delete(queryHash);
         }

@@ -627,12 +627,13 @@ export class RealtimeClient extends Subscribable {
   async #resume(reconnected: boolean): Promise<void> {
     const before = this.#cursors.snapshot();
     const work: Array<Promise<void>> = [];
-    for (const module of this.#kpiRefs.keys()) work.push(this.#subscribeOnServer({ kind: 'kpi', module }, true));
-    if (this.#dashboardRefs > 0) work.push(this.#subscribeOnServer({ kind: 'dashboard' }, true));
-    if (this.#notificationRefs > 0) work.push(this.#subscribeOnServer({ kind: 'notifications' }, true));
+    for (const module of this.#kpiRefs.keys()) work.push(this.#subscribeOnServer({ kind: 'kpi', module }, reconnected));
+    if (this.#dashboardRefs > 0) work.push(this.#subscribeOnServer({ kind: 'dashboard' }, reconnected));
+    if (this.#notificationRefs > 0) work.push(this.#subscribeOnServer({ kind: 'notifications' }, reconnected));
     await Promise.all(work);
-    // Cursors the subscriptions found ahead of the server were reset already; resume the others.
-    const cursors = this.#cursors.snapshot();
+    // Resume what this client followed before the connection, minus what the subscriptions found
+    // ahead of the server (reset already). A first connection has nothing to resume.
+    const cursors = Object.fromEntries(Object.entries(this.#cursors.snapshot()).filter(([stream]) => stream in before));
     if (Object.keys(cursors).length > 0 && this.#socket.connected) {
       const forget = (stream: string) => {
         // Only the cursor that was sent: a newer event may have moved it meanwhile.
@@ -642,8 +643,11 @@ export class RealtimeClient extends Subscribable {
       try {
         const answer = await this.request('stream:resume', { cursors });
         for (const stream of answer.resync) forget(stream);
-      } catch {
+      } catch (error) {
+        // Lost with the connection: the cursors stay for the next one. Refused: start over.
+        if (!this.#socket.connected) return;
         for (const stream of Object.keys(cursors)) forget(stream);
+        if (error instanceof Error) for (const listener of this.#invalidListeners) listener(undefined, error);
       }
     }
     if (reconnected && !Object.keys(before).some((stream) => stream.startsWith('alerts@'))) {
@@ -670,6 +674,12 @@ export class RealtimeClient extends Subscribable {
         // one ahead of it means the server lost its sequence (a restart): start over from its position.
         const cursor = this.#cursors.get(stream);
         if (resuming && cursor !== undefined && cursor <= seq) continue;
+        if (resuming && cursor === undefined && seq > 0) {
+          // No cursor to resume from: whatever the stream carried while away must come from a refetch.
+          this.#cursors.align(stream, seq);
+          this.#stale(stream, 'gap');
+          continue;
+        }
         const verdict = this.#cursors.align(stream, seq);
         if (verdict !== 'ok') this.#stale(stream, verdict);
       }
