@@ -46,6 +46,8 @@ export class StreamClient {
   readonly foreign: string[] = [];
   readonly readyAt: number[] = [];
   readonly errors: string[] = [];
+  /** What happened on reconnects (for failure messages). */
+  readonly log: string[] = [];
   restResyncs = 0;
   replayed = 0;
   serverDisconnects = 0;
@@ -152,9 +154,14 @@ export class StreamClient {
     }
     // Live frames may have moved a cursor while the subscriptions were answered.
     for (const stream of Object.keys(resume)) resume[stream] = this.cursors.get(stream) ?? 0;
+    if (reconnect)
+      this.log.push(
+        `positions ${JSON.stringify(positions.map((p) => [p.stream.split(':').pop(), p.seq]))} stale ${stale.length}`,
+      );
     if (Object.keys(resume).length > 0) {
       const answer = await this.#ack<{ replayed: number; resync: string[] }>('stream:resume', { cursors: resume });
       this.replayed += answer.replayed;
+      this.log.push(`resume ${JSON.stringify(resume)} -> replayed ${answer.replayed} resync ${answer.resync.length}`);
     }
     this.#subscribed = true;
     for (const stream of stale) await this.#resync(stream);

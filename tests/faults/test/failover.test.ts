@@ -86,11 +86,26 @@ describe('node failover: two API processes behind a round-robin TCP proxy over R
     const after = await b.probe();
 
     let lost = 0;
+    const lostExamples: string[] = [];
     let appliedDuplicates = 0;
     let viaReplay = 0;
     let viaRest = 0;
     for (const client of [...raw, ...realtime]) {
-      for (const p of published) if (isFor(p, client.identity) && !client.notifications.has(p.id)) lost += 1;
+      for (const p of published) {
+        if (isFor(p, client.identity) && !client.notifications.has(p.id)) {
+          lost += 1;
+          if (lostExamples.length < 8) {
+            const kind = client instanceof StreamClient ? 'raw' : 'RealtimeClient';
+            const detail =
+              client instanceof StreamClient
+                ? ` cursors=${JSON.stringify(Object.fromEntries(client.cursors))} replayed=${client.replayed} rest=${client.restResyncs} log=${client.log.join(' | ')}`
+                : '';
+            lostExamples.push(
+              `${kind} ${client.identity.userId} (${client.identity.roles[0]}) missed "${p.title}" (${p.audience.kind})${detail}`,
+            );
+          }
+        }
+      }
       if (client instanceof TrackedRealtimeClient) appliedDuplicates += client.duplicateDeliveries();
       for (const how of client.notifications.values()) {
         if (how === 'replay') viaReplay += 1;
@@ -113,6 +128,7 @@ describe('node failover: two API processes behind a round-robin TCP proxy over R
       appliedDuplicates,
       crashes: b.crashes.length,
     });
+    if (lostExamples.length > 0) console.log(`lost in the failover:\n  ${lostExamples.join('\n  ')}`);
     expect(moved).toBeGreaterThan(0);
     expect(after.sockets).toBe(CLIENTS);
     expect(reconnected).toBeGreaterThanOrEqual(moved);
