@@ -1,7 +1,9 @@
 export {
   type ConnectionState,
   type ConnectionStatus,
+  type GetToken,
   isRealtimeRequestError,
+  type NotificationsData,
   RealtimeClient,
   type RealtimeClientOptions,
   type RealtimeMessage,
