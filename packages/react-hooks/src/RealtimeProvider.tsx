@@ -1,5 +1,5 @@
 import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createContext, type ReactNode, useContext, useEffect, useState } from 'react';
+import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
 import { RealtimeClient, type RealtimeClientOptions } from './core/realtimeClient.js';
 
 const RealtimeContext = createContext<RealtimeClient | null>(null);
@@ -18,11 +18,24 @@ export type RealtimeProviderProps =
 
 /**
  * Provides a `RealtimeClient` (and its `QueryClient`) to the hooks below it. Connects on mount and
- * disconnects on unmount. Given options, the client is created once; later changes of the options
- * are ignored (pass a `client` to control its life yourself).
+ * disconnects on unmount. Given options, the client is created once: later changes of the options
+ * are ignored, except `getToken`, whose latest version is always called (pass a `client` to
+ * control its life yourself; key the provider by user to start afresh on a new sign-in).
  */
 export function RealtimeProvider(props: RealtimeProviderProps) {
-  const [client] = useState(() => ('client' in props ? props.client : new RealtimeClient(withoutChildren(props))));
+  // The latest `getToken` is used, so an inline callback never goes stale.
+  const getTokenRef = useRef('getToken' in props ? props.getToken : undefined);
+  useEffect(() => {
+    getTokenRef.current = 'getToken' in props ? props.getToken : undefined;
+  });
+  const [client] = useState(() =>
+    'client' in props
+      ? props.client
+      : new RealtimeClient({
+          ...withoutChildren(props),
+          getToken: (options) => getTokenRef.current?.(options) ?? null,
+        }),
+  );
   useEffect(() => {
     client.connect();
     return () => client.disconnect();

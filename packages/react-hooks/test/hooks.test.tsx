@@ -89,6 +89,32 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
       expect(client.kpiSubscribers('risk')).toBe(0);
     });
 
+    it('creates, connects and disconnects its own client from options, calling the latest getToken', async () => {
+      const calls: string[] = [];
+      const Options = ({ label }: { label: string }) => (
+        <RealtimeProvider
+          url={harness.socketUrl}
+          apiUrl={harness.restUrl}
+          queryClient={queryClient}
+          getToken={() => {
+            calls.push(label);
+            return harness.signToken();
+          }}
+        >
+          <KpiCard name="options" />
+        </RealtimeProvider>
+      );
+      harness.updateKpis('risk', { exposure: 1 });
+      const view = render(<Options label="first" />);
+      await waitFor(() => expect(screen.getByTestId('options').textContent).toBe('live:1@1'), WAIT);
+      view.rerender(<Options label="second" />);
+      harness.realtime.io.disconnectSockets();
+      await waitFor(() => expect(calls.at(-1)).toBe('second'), WAIT);
+      await waitFor(() => expect(screen.getByTestId('options').textContent).toBe('live:1@1'), WAIT);
+      view.unmount();
+      await waitFor(() => expect(harness.realtime.io.of('/').sockets.size).toBe(0), WAIT);
+    });
+
     it('works under StrictMode (effects run twice) with one subscription left', async () => {
       harness.updateKpis('risk', { exposure: 1 });
       render(
