@@ -34,6 +34,23 @@ function KpiCard({ name }: { name: string }) {
   );
 }
 
+function ProviderFromOptions(props: { harness: Harness; queryClient: QueryClient; calls: string[]; label: string }) {
+  const { harness, label, calls } = props;
+  return (
+    <RealtimeProvider
+      url={harness.socketUrl}
+      apiUrl={harness.restUrl}
+      queryClient={props.queryClient}
+      getToken={() => {
+        calls.push(label);
+        return harness.signToken();
+      }}
+    >
+      <KpiCard name="options" />
+    </RealtimeProvider>
+  );
+}
+
 describe('React hooks against a real Socket.IO server and REST API', () => {
   let harness: Harness;
   let queryClient: QueryClient;
@@ -91,23 +108,11 @@ describe('React hooks against a real Socket.IO server and REST API', () => {
 
     it('creates, connects and disconnects its own client from options, calling the latest getToken', async () => {
       const calls: string[] = [];
-      const Options = ({ label }: { label: string }) => (
-        <RealtimeProvider
-          url={harness.socketUrl}
-          apiUrl={harness.restUrl}
-          queryClient={queryClient}
-          getToken={() => {
-            calls.push(label);
-            return harness.signToken();
-          }}
-        >
-          <KpiCard name="options" />
-        </RealtimeProvider>
-      );
       harness.updateKpis('risk', { exposure: 1 });
-      const view = render(<Options label="first" />);
+      const props = { harness, queryClient, calls };
+      const view = render(<ProviderFromOptions {...props} label="first" />);
       await waitFor(() => expect(screen.getByTestId('options').textContent).toBe('live:1@1'), WAIT);
-      view.rerender(<Options label="second" />);
+      view.rerender(<ProviderFromOptions {...props} label="second" />);
       harness.realtime.io.disconnectSockets();
       await waitFor(() => expect(calls.at(-1)).toBe('second'), WAIT);
       await waitFor(() => expect(screen.getByTestId('options').textContent).toBe('live:1@1'), WAIT);
