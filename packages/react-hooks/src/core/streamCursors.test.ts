@@ -28,6 +28,14 @@ describe('StreamCursors', () => {
     expect(cursors.accept('s', 1, 'fresh')).toEqual({ kind: 'apply' });
   });
 
+  it('leaves a stream at position 0 (nothing published yet) to be started by its first event', () => {
+    const cursors = new StreamCursors();
+    expect(cursors.align('epoch', 0)).toBe('ok');
+    expect(cursors.get('epoch')).toBeUndefined();
+    // Servers may number a new epoch from any point: the first event is not a gap.
+    expect(cursors.accept('epoch', 1_795_000_000_000_001, 'first')).toEqual({ kind: 'apply' });
+  });
+
   it('snapshots at most the contract limit of cursors, and forgets old ids', () => {
     const cursors = new StreamCursors(2);
     for (let index = 0; index < 70; index += 1) cursors.accept(`s${index}`, 1, `id${index}`);
