@@ -19,6 +19,25 @@ console.log({
   rssKiBPerClient: (after.rss - before.rss) / 1024 / after.connections,
   heapKiBPerClient: (after.heapUsed - before.heapUsed) / 1024 / after.connections,
 });
+const bursts = Number(process.env.BENCH_BURSTS ?? 0);
+if (bursts > 0) {
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  for (let run = 0; run < bursts; run += 1) {
+    await load.request({ cmd: 'reset' });
+    const started = Date.now();
+    await server.child.request({ cmd: 'burst', events: 20 });
+    const wait = await load.request<{ deliveriesPerSecond: number; latency: { p99: number } }>(
+      { cmd: 'wait', expected: 20 * clients, idleMs: 3_000 },
+      90_000,
+    );
+    console.log({
+      run,
+      ms: Date.now() - started,
+      perSecond: Math.round(wait.deliveriesPerSecond),
+      p99: wait.latency.p99,
+    });
+  }
+}
 if (process.env.BENCH_HEAP_SNAPSHOT) {
   console.log(await server.child.request({ cmd: 'heapSnapshot', file: process.env.BENCH_HEAP_SNAPSHOT }, 120_000));
 }

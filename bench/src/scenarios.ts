@@ -75,29 +75,69 @@ export type ScenarioResult = { tables: Table[]; raw: unknown; checks?: Check[] }
 
 const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
+type Setup = { servers: RunningServer[]; load: Child; connect: ConnectReport };
+type SetupSpec = {
+  server: ServerConfig | ServerConfig[];
+  load: Omit<LoadConfig, 'ports'> & { concurrency?: number };
+};
+
+/** Starts the server process(es) and a load process, and connects its clients (paced). */
+async function openSetup(spec: SetupSpec, opened: Setup[]): Promise<Setup> {
+  const configs = Array.isArray(spec.server) ? spec.server : [spec.server];
+  const servers: RunningServer[] = [];
+  const partial: Setup = {
+    servers,
+    load: undefined as unknown as Child,
+    connect: undefined as unknown as ConnectReport,
+  };
+  opened.push(partial);
+  for (const [index, config] of configs.entries()) servers.push(await startServer(config, `${config.kind}${index}`));
+  partial.load = await startLoad({ ...spec.load, ports: servers.map((s) => s.port) });
+  partial.connect = await partial.load.request<ConnectReport>(
+    { cmd: 'connect', concurrency: spec.load.concurrency ?? 500, timeoutMs: 90_000 },
+    120_000,
+  );
+  if (partial.connect.live < spec.load.clients) {
+    process.stderr.write(
+      `  ! ${partial.connect.live}/${spec.load.clients} live: ${JSON.stringify(partial.connect.errors)}\n`,
+    );
+  }
+  return partial;
+}
+
+async function closeSetups(opened: Setup[]): Promise<void> {
+  for (const setup of opened) {
+    await setup.load?.stop().catch(() => undefined);
+    for (const running of setup.servers) await running.child.stop().catch(() => undefined);
+  }
+}
+
 /** A server and a load process with `clients` live clients; always stopped, even on failure. */
 async function withSetup<T>(
   server: ServerConfig | ServerConfig[],
   load: Omit<LoadConfig, 'ports'> & { concurrency?: number },
-  body: (setup: { servers: RunningServer[]; load: Child; connect: ConnectReport }) => Promise<T>,
+  body: (setup: Setup) => Promise<T>,
 ): Promise<T> {
-  const configs = Array.isArray(server) ? server : [server];
-  const servers: RunningServer[] = [];
-  let loadChild: Child | undefined;
+  const opened: Setup[] = [];
   try {
-    for (const [index, config] of configs.entries()) servers.push(await startServer(config, `${config.kind}${index}`));
-    loadChild = await startLoad({ ...load, ports: servers.map((s) => s.port) });
-    const connect = await loadChild.request<ConnectReport>(
-      { cmd: 'connect', concurrency: load.concurrency ?? 500, timeoutMs: 90_000 },
-      120_000,
-    );
-    if (connect.live < load.clients) {
-      process.stderr.write(`  ! ${connect.live}/${load.clients} live: ${JSON.stringify(connect.errors)}\n`);
-    }
-    return await body({ servers, load: loadChild, connect });
+    return await body(await openSetup({ server, load }, opened));
   } finally {
-    await loadChild?.stop().catch(() => undefined);
-    for (const running of servers) await running.child.stop().catch(() => undefined);
+    await closeSetups(opened);
+  }
+}
+
+/**
+ * Several setups connected at once, their runs interleaved (A B C, A B C, ...): on a shared,
+ * noisy machine a slow spell then hits every server, not just the one measured at that moment.
+ */
+async function withSetups<T>(specs: SetupSpec[], body: (setups: Setup[]) => Promise<T>): Promise<T> {
+  const opened: Setup[] = [];
+  try {
+    const setups: Setup[] = [];
+    for (const spec of specs) setups.push(await openSetup(spec, opened));
+    return await body(setups);
+  } finally {
+    await closeSetups(opened);
   }
 }
 
@@ -141,21 +181,23 @@ export async function fanout(scale: Scale, kinds: ServerKind[] = KINDS): Promise
     const events = scale.fanoutEvents(clients);
     const rows: Row[] = [];
     const medians: Partial<Record<ServerKind, number>> = {};
-    for (const kind of kinds) {
-      log(`fan-out ${clients} clients, ${SERVER_LABELS[kind]}`);
-      const runs = await withSetup(
-        { kind, conflationMs: false },
-        { kind, clients },
-        async ({ servers, load, connect }) => {
-          const publisher = servers[0]?.child as Child;
-          await burst(publisher, load, 3, connect.live); // warm-up
-          const results: WaitReport[] = [];
-          for (let run = 0; run < scale.runs; run += 1)
-            results.push(await burst(publisher, load, events, connect.live));
-          rows.push(fanoutRow(SERVER_LABELS[kind], results, connect));
-          return results;
-        },
-      );
+    log(`fan-out ${clients} clients: ${kinds.map((kind) => SERVER_LABELS[kind]).join(', ')}, interleaved`);
+    const results = await withSetups(
+      kinds.map((kind) => ({ server: { kind, conflationMs: false }, load: { kind, clients } })),
+      async (setups) => {
+        const byKind = setups.map(() => [] as WaitReport[]);
+        for (const setup of setups) await burst(setup.servers[0]?.child as Child, setup.load, 3, setup.connect.live);
+        for (let run = 0; run < scale.runs; run += 1) {
+          for (const [index, setup] of setups.entries()) {
+            byKind[index]?.push(await burst(setup.servers[0]?.child as Child, setup.load, events, setup.connect.live));
+          }
+        }
+        return setups.map((setup, index) => ({ connect: setup.connect, runs: byKind[index] ?? [] }));
+      },
+    );
+    for (const [index, kind] of kinds.entries()) {
+      const { connect, runs } = results[index] as { connect: ConnectReport; runs: WaitReport[] };
+      rows.push(fanoutRow(SERVER_LABELS[kind], runs, connect));
       raw[`${clients}:${kind}`] = runs;
       medians[kind] = spread(runs.map((r) => r.deliveriesPerSecond)).median;
     }
@@ -405,27 +447,43 @@ export async function bothCores(scale: Scale): Promise<ScenarioResult> {
         ],
       },
     ];
-    for (const setup of setups) {
-      log(`both cores, ${clients} clients, ${setup.label}`);
-      const result = await withSetup(setup.servers, { kind: 'full', clients }, async ({ servers, load, connect }) => {
-        const publisher = servers[0]?.child as Child;
-        await burst(publisher, load, 3, connect.live); // warm-up
-        const fan: WaitReport[] = [];
-        const steady: { wait: WaitReport; cpu: CpuReport[] }[] = [];
+    log(`both cores, ${clients} clients: ${setups.map((setup) => setup.label).join(' / ')}, interleaved`);
+    const steadyMs = Math.min(scale.steadyMs, 5_000);
+    const results = await withSetups(
+      setups.map((setup) => ({ server: setup.servers, load: { kind: 'full' as const, clients } })),
+      async (running) => {
+        const out = running.map((setup) => ({
+          connect: setup.connect,
+          fan: [] as WaitReport[],
+          steady: [] as { wait: WaitReport; cpu: CpuReport[] }[],
+        }));
+        for (const setup of running) await burst(setup.servers[0]?.child as Child, setup.load, 3, setup.connect.live);
         for (let run = 0; run < scale.runs; run += 1) {
-          fan.push(await burst(publisher, load, events, connect.live));
-          await load.request({ cmd: 'reset' });
-          for (const s of servers) await s.child.request({ cmd: 'cpuStart' });
-          const { published } = await publisher.request<{ published: number }>(
-            { cmd: 'rate', perSecond: scale.steadyPerSecond, durationMs: Math.min(scale.steadyMs, 5_000) },
-            60_000,
-          );
-          const cpu = await Promise.all(servers.map((s) => s.child.request<CpuReport>({ cmd: 'cpuStop' })));
-          const wait = await load.request<WaitReport>({ cmd: 'wait', expected: published * connect.live }, 90_000);
-          steady.push({ wait, cpu });
+          for (const [index, setup] of running.entries()) {
+            const publisher = setup.servers[0]?.child as Child;
+            const result = out[index];
+            if (!result) continue;
+            result.fan.push(await burst(publisher, setup.load, events, setup.connect.live));
+            await setup.load.request({ cmd: 'reset' });
+            for (const s of setup.servers) await s.child.request({ cmd: 'cpuStart' });
+            const { published } = await publisher.request<{ published: number }>(
+              { cmd: 'rate', perSecond: scale.steadyPerSecond, durationMs: steadyMs },
+              60_000,
+            );
+            const cpu = await Promise.all(setup.servers.map((s) => s.child.request<CpuReport>({ cmd: 'cpuStop' })));
+            const wait = await setup.load.request<WaitReport>(
+              { cmd: 'wait', expected: published * setup.connect.live },
+              90_000,
+            );
+            result.steady.push({ wait, cpu });
+          }
         }
-        return { fan, steady, connect };
-      });
+        return out;
+      },
+    );
+    for (const [index, setup] of setups.entries()) {
+      const result = results[index];
+      if (!result) continue;
       raw[setup.label] = result;
       rows.push({
         label: setup.label,
