@@ -50,6 +50,14 @@ export class StreamClient {
   readonly log: string[] = [];
   restResyncs = 0;
   replayed = 0;
+  /** Streams the server said it could not replay (resume answer or `stream:resync`). */
+  serverResyncs = 0;
+  /**
+   * Of those, streams on which this client had seen an event (cursor > 0). A stream that was still
+   * empty when the client subscribed is always resynced: with epoch numbering the server cannot
+   * tell "saw nothing of this epoch" from "saw nothing before a restart".
+   */
+  resyncsOfSeenStreams = 0;
   serverDisconnects = 0;
   #reconnect: boolean;
   #options: StreamClientOptions;
@@ -90,7 +98,9 @@ export class StreamClient {
       }
     });
     this.socket.on('stream:resync', (envelope: Envelope) => {
-      const { stream } = envelope.data as { stream: string };
+      const { stream, reason } = envelope.data as { stream: string; reason: string };
+      this.serverResyncs += 1;
+      this.log.push(`stream:resync ${stream} (${reason})`);
       this.cursors.delete(stream);
       void this.#resync(stream);
     });
@@ -161,6 +171,11 @@ export class StreamClient {
     if (Object.keys(resume).length > 0) {
       const answer = await this.#ack<{ replayed: number; resync: string[] }>('stream:resume', { cursors: resume });
       this.replayed += answer.replayed;
+      this.serverResyncs += answer.resync.length;
+      for (const stream of answer.resync) {
+        this.log.push(`resume answered resync ${stream}`);
+        if ((resume[stream] ?? 0) > 0) this.resyncsOfSeenStreams += 1;
+      }
       this.log.push(`resume ${JSON.stringify(resume)} -> replayed ${answer.replayed} resync ${answer.resync.length}`);
     }
     this.#subscribed = true;

@@ -21,7 +21,15 @@ export class TrackedRealtimeClient {
   #resyncing: Promise<void> = Promise.resolve();
   readonly #release: Array<() => void> = [];
 
-  constructor(options: { url: string; identity: Identity; token: string; module: Module; localAddress?: string }) {
+  constructor(options: {
+    url: string;
+    identity: Identity;
+    token: string;
+    module: Module;
+    localAddress?: string;
+    /** Reconnect backoff; the client's default (0.5 s base, 30 s cap) when 'default'. Default: 0.5 s base, 5 s cap. */
+    backoff?: 'default' | { baseMs: number; maxMs: number };
+  }) {
     this.identity = options.identity;
     this.#module = options.module;
     this.client = new RealtimeClient({
@@ -30,7 +38,7 @@ export class TrackedRealtimeClient {
       environment: null,
       pollIntervalMs: 2000,
       pingIntervalMs: 2000,
-      backoff: { baseMs: 500, maxMs: 5000 },
+      ...(options.backoff !== 'default' && { backoff: options.backoff ?? { baseMs: 500, maxMs: 5000 } }),
       // Node's ws transport takes a source address (the typings only know browser options).
       ...(options.localAddress && {
         socketOptions: { localAddress: options.localAddress } as RealtimeClientOptions['socketOptions'],

@@ -11,7 +11,7 @@ import { mintToken } from '../src/tokens.js';
 import { TrackedRealtimeClient } from '../src/trackedRealtimeClient.js';
 
 const TOTAL = scale(120, 1000);
-const REALTIME_CLIENTS = scale(20, 50);
+const REALTIME_CLIENTS = 50;
 const BEFORE = scale(40, 120);
 const tenants = tenantIds(2);
 const people = population(TOTAL, tenants);
@@ -67,7 +67,8 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
         module: person.module,
         localAddress: loopbackAddress(i % 100),
       };
-      if (i < REALTIME_CLIENTS) realtime.push(new TrackedRealtimeClient(options));
+      // The RealtimeClient as it ships: its default backoff.
+      if (i < REALTIME_CLIENTS) realtime.push(new TrackedRealtimeClient({ ...options, backoff: 'default' }));
       else raw.push(new StreamClient(options));
     }
     for (const client of realtime) client.start();
@@ -138,8 +139,13 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
     await Promise.all([...raw.map((c) => c.settled()), ...realtime.map((c) => c.settled())]);
 
     // Figures.
-    const reconnectTimes = [...raw.map((c) => c.readyAt[1] as number), ...realtime.map((c) => c.liveAt[1] as number)];
-    const spread = busiestSecondShare(reconnectTimes);
+    // Reconnect times of the whole crowd (the issue's criterion), and of the RealtimeClients alone
+    // (the raw clients use socket.io-client's default backoff, which clamps after jittering).
+    const crowd = busiestSecondShare([
+      ...raw.map((c) => c.readyAt[1] as number),
+      ...realtime.map((c) => c.liveAt[1] as number),
+    ]);
+    const spread = busiestSecondShare(realtime.map((c) => c.liveAt[1] as number));
     let lost = 0;
     let extra = 0;
     // Raw clients see what the wire carries (a replay may overlap a live frame; the envelope id
@@ -189,8 +195,9 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
       realtimeClients: REALTIME_CLIENTS,
       notificationsAccepted: published.length,
       outageMs: upAt - downAt,
-      reconnectSpreadMs: spread.spreadMs,
-      busiestSecondShare: spread.share.toFixed(2),
+      reconnectSpreadMs: crowd.spreadMs,
+      busiestSecondRealtimeClient: spread.share.toFixed(2),
+      busiestSecondAllClients: crowd.share.toFixed(2),
       viaLive,
       viaReplay,
       viaRest,
@@ -207,7 +214,7 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
     if (!FULL) console.log(`restart: status paths e.g. ${statusPaths.slice(0, 3).join(' | ')}`);
 
     expect(api.crashes).toEqual([]);
-    expect(spread.share).toBeLessThan(0.5);
+    expect(crowd.share).toBeLessThan(0.5);
     expect(foreign).toBe(0);
     expect(appliedDuplicates).toBe(0);
     expect(extra).toBe(0);
