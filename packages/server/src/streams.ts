@@ -38,8 +38,8 @@ export type ResumePlan =
   | { kind: 'resync'; reason: StreamResync['reason'] };
 
 /**
- * Per-stream sequence numbers and a bounded replay buffer (a ring per stream). A stream's first
- * event is `sequenceStart() + 1`; a stream nobody published to stands at 0.
+ * Per-stream sequence numbers and a bounded replay buffer (a ring per stream). A stream's numbering
+ * starts at `sequenceStart()` when it is first published to or asked for; its first event is that + 1.
  */
 export class StreamLog {
   readonly #streams = new Map<string, StreamState>();
@@ -58,7 +58,9 @@ export class StreamLog {
    * not counted: a client positioned here receives it when it is emitted, never skips it.
    */
   position(stream: string): number {
-    return this.#streams.get(stream)?.recorded ?? 0;
+    // Asking fixes where the stream's numbering starts, so that a client positioned here takes the
+    // first event (start + 1) as the next one, not as a gap.
+    return this.#state(stream).recorded;
   }
 
   #state(stream: string, start: () => number = this.#sequenceStart): StreamState {

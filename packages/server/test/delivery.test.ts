@@ -185,6 +185,17 @@ describe('sequence epochs', () => {
     });
     expect((await resync).data).toEqual({ stream: first.stream, reason: 'unknown_stream' });
   });
+
+  it('positions a client on a stream nobody published to yet so that the first event follows on', async () => {
+    const { url, realtime } = await startServer(disposer, { conflation: false, replay: { sequenceStart: undefined } });
+    const tenantId = uniqueId('t');
+    const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId, roles: ['ADMIN'] });
+    const subscribed = await request(socket, 'kpi:subscribe', { module: 'risk' });
+    if (!subscribed.ok) throw new Error('subscribe refused');
+    const update = nextEvent(socket, 'kpi:update');
+    realtime.publish('kpi:update', { kind: 'module', tenantId, module: 'risk' }, riskUpdate(tenantId, 1));
+    expect((await update).seq).toBe(subscribed.data.seq + 1);
+  });
 });
 
 describe('outbound cost', () => {
