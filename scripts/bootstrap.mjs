@@ -124,7 +124,7 @@ if (command === 'start') {
   log('lint');
   run(pnpm, ['exec', 'biome', 'check', '.'], { env });
   log('typecheck');
-  run(pnpm, ['turbo', 'run', 'typecheck', '--output-logs=errors-only'], { env });
+  run(pnpm, ['turbo', 'run', 'typecheck', '--continue=always', '--output-logs=errors-only'], { env });
   // Each package's vitest also writes a JSON report; test-summary.mjs adds them up at the end.
   const reportArgs = ['--', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'];
   for (const dir of ['packages', 'apps']) {
@@ -132,7 +132,7 @@ if (command === 'start') {
       rmSync(join(root, dir, pkg, 'test-results'), { recursive: true, force: true });
   }
   log('unit and integration tests');
-  run(pnpm, ['turbo', 'run', 'test', '--concurrency=1', '--force', ...reportArgs], { env });
+  run(pnpm, ['turbo', 'run', 'test', '--concurrency=1', '--continue=always', '--force', ...reportArgs], { env });
   log('end-to-end tests (built dashboard + API in headless Chromium)');
   run(
     pnpm,
