@@ -7,6 +7,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workspaceDirs } from './workspace.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
@@ -121,33 +122,39 @@ if (command === 'start') {
     log('starting a throw-away PostgreSQL for the store suite');
     env.DATABASE_URL = startPostgres();
   }
-  log('lint');
-  run(pnpm, ['exec', 'biome', 'check', '.'], { env });
-  log('typecheck');
-  run(pnpm, ['turbo', 'run', 'typecheck', '--continue=always', '--output-logs=errors-only'], { env });
+  // Every step runs even when an earlier one failed, so one run shows everything that is wrong.
+  const failed = [];
+  const step = (name, args) => {
+    log(name);
+    const result = spawnSync(pnpm, args, { cwd: root, stdio: 'inherit', env });
+    if (result.status !== 0) failed.push(name);
+  };
   // Each package's vitest also writes a JSON report; test-summary.mjs adds them up at the end.
-  const reportArgs = ['--', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'];
-  for (const dir of ['packages', 'apps']) {
-    for (const pkg of readdirSync(join(root, dir)))
-      rmSync(join(root, dir, pkg, 'test-results'), { recursive: true, force: true });
+  for (const dir of workspaceDirs(root)) rmSync(join(root, dir, 'test-results'), { recursive: true, force: true });
+  const reporters = ['--reporter=default', '--reporter=json'];
+  const turbo = ['turbo', 'run', '--concurrency=1', '--continue=always', '--force'];
+
+  step('lint', ['exec', 'biome', 'check', '.']);
+  step('typecheck', ['turbo', 'run', 'typecheck', '--continue=always', '--output-logs=errors-only']);
+  step('unit and integration tests', [
+    ...turbo,
+    'test',
+    '--',
+    ...reporters,
+    '--outputFile.json=test-results/vitest.json',
+  ]);
+  step('end-to-end tests (built dashboard + API in headless Chromium)', [
+    ...turbo,
+    'test:e2e',
+    '--',
+    ...reporters,
+    '--outputFile.json=test-results/e2e.json',
+  ]);
+  const summary = spawnSync('node', [join(root, 'scripts', 'test-summary.mjs')], { cwd: root, stdio: 'inherit', env });
+  if (failed.length > 0 || summary.status !== 0) {
+    console.error(`\nFailed: ${failed.join(', ') || 'test summary'}`);
+    exit(1);
   }
-  log('unit and integration tests');
-  run(pnpm, ['turbo', 'run', 'test', '--concurrency=1', '--continue=always', '--force', ...reportArgs], { env });
-  log('end-to-end tests (built dashboard + API in headless Chromium)');
-  run(
-    pnpm,
-    [
-      'turbo',
-      'run',
-      'test:e2e',
-      '--concurrency=1',
-      '--force',
-      ...reportArgs.slice(0, 3),
-      '--outputFile.json=test-results/e2e.json',
-    ],
-    { env },
-  );
-  run('node', [join(root, 'scripts', 'test-summary.mjs')], { env });
   exit(0);
 } else {
   console.error('usage: node scripts/bootstrap.mjs start|test');

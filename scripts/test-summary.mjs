@@ -3,25 +3,24 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workspaceDirs } from './workspace.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
-for (const dir of ['packages', 'apps']) {
-  for (const pkg of readdirSync(join(root, dir))) {
-    const results = join(root, dir, pkg, 'test-results');
-    if (!existsSync(results)) continue;
-    for (const file of readdirSync(results).filter((f) => f.endsWith('.json'))) {
-      const report = JSON.parse(readFileSync(join(results, file), 'utf8'));
-      passed += report.numPassedTests;
-      failed += report.numFailedTests;
-      skipped += report.numPendingTests + (report.numTodoTests ?? 0);
-      rows.push(
-        `  ${`${dir}/${pkg}`.padEnd(24)} ${file.padEnd(14)} ${report.numPassedTests} passed, ${report.numFailedTests} failed`,
-      );
-    }
+for (const dir of workspaceDirs(root)) {
+  const results = join(root, dir, 'test-results');
+  if (!existsSync(results)) continue;
+  for (const file of readdirSync(results).filter((f) => f.endsWith('.json'))) {
+    const report = JSON.parse(readFileSync(join(results, file), 'utf8'));
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+    skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+    rows.push(
+      `  ${dir.padEnd(24)} ${file.padEnd(14)} ${report.numPassedTests} passed, ${report.numFailedTests} failed`,
+    );
   }
 }
 console.log(`\n${rows.join('\n')}`);
