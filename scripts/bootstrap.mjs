@@ -132,7 +132,7 @@ if (command === 'start') {
   // Each package's vitest also writes a JSON report; test-summary.mjs adds them up at the end.
   for (const dir of workspaceDirs(root)) rmSync(join(root, dir, 'test-results'), { recursive: true, force: true });
   const reporters = ['--reporter=default', '--reporter=json'];
-  const turbo = ['turbo', 'run', '--concurrency=1', '--continue=always', '--force'];
+  const turbo = (task) => ['turbo', 'run', task, '--concurrency=1', '--continue=always', '--force'];
 
   step('lint', ['exec', 'biome', 'check', '.']);
   step('typecheck', ['turbo', 'run', 'typecheck', '--continue=always', '--output-logs=errors-only']);
@@ -144,8 +144,7 @@ if (command === 'start') {
     '--outputFile.json=test-results/vitest.json',
   ]);
   step('end-to-end tests (built dashboard + API in headless Chromium)', [
-    ...turbo,
-    'test:e2e',
+    ...turbo('test:e2e'),
     '--',
     ...reporters,
     '--outputFile.json=test-results/e2e.json',
