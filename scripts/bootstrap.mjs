@@ -137,8 +137,7 @@ if (command === 'start') {
   step('lint', ['exec', 'biome', 'check', '.']);
   step('typecheck', ['turbo', 'run', 'typecheck', '--continue=always', '--output-logs=errors-only']);
   step('unit and integration tests', [
-    ...turbo,
-    'test',
+    ...turbo('test'),
     '--',
     ...reporters,
     '--outputFile.json=test-results/vitest.json',
