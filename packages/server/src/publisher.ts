@@ -122,17 +122,6 @@ export class Publisher {
     if (this.#conflator && conflatable) {
       const merged = this.#conflator.tryMerge(stream, event, payload, publishedAt);
       if (merged) return { id: merged.id, stream, seq: merged.seq };
-      this.#conflator.flush(stream);
-      const frame = this.#conflator.open({
-        event,
-        room,
-        stream,
-        id: randomUUID(),
-        seq: this.#log.next(stream),
-        data: payload,
-        publishedAt: [publishedAt],
-      });
-      return { id: frame.id, stream, seq: frame.seq };
     }
     // Whatever is pending on this stream goes first, so sequence order is emit order.
     this.#conflator?.flush(stream);
@@ -145,7 +134,8 @@ export class Publisher {
       data: payload,
       publishedAt: [publishedAt],
     };
-    this.#emitFrame(frame);
+    if (this.#conflator && conflatable) this.#conflator.open(frame);
+    else this.#emitFrame(frame);
     return { id: frame.id, stream, seq: frame.seq };
   }
 
