@@ -1,24 +1,29 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
-export const FIGURES_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'figures.jsonl');
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** This run's figures file (one per run, so that runs at the same time do not mix). */
+    figuresFile: string;
+  }
+}
+
+export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 
 export type Figures = Record<string, string | number | boolean>;
 
 /** Records one scenario's figures; the global teardown prints them as a table. */
 export function recordFigures(scenario: string, figures: Figures): void {
-  mkdirSync(dirname(FIGURES_FILE), { recursive: true });
-  appendFileSync(FIGURES_FILE, `${JSON.stringify({ scenario, figures })}\n`);
+  const file = inject('figuresFile');
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${JSON.stringify({ scenario, figures })}\n`);
 }
 
-export function resetFigures(): void {
-  rmSync(FIGURES_FILE, { force: true });
-}
-
-export function figuresTable(): string {
-  if (!existsSync(FIGURES_FILE)) return '(no figures recorded)';
-  const rows = readFileSync(FIGURES_FILE, 'utf8')
+export function figuresTable(file: string): string {
+  if (!existsSync(file)) return '(no figures recorded)';
+  const rows = readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { scenario: string; figures: Figures });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess } from '../src/apiProcess.js';
-import { sleep, waitFor } from '../src/env.js';
+import { SERVICE_KEY, sleep, waitFor } from '../src/env.js';
 import { recordFigures } from '../src/figures.js';
-import { http, isFor, type PublishedNotification, publishNotification } from '../src/http.js';
+import { http, isFor, notificationBody, type PublishedNotification, publishNotification } from '../src/http.js';
 import { loopbackAddress } from '../src/net.js';
 import { population, tenantIds } from '../src/population.js';
 import { RedisServer } from '../src/redisServer.js';
@@ -48,7 +48,15 @@ describe('Redis stopped and restarted under two API processes', () => {
 
   const tenantWide = async (node: ApiProcess, title: string) => {
     const result = await publishNotification(() => node.url, tenants[0] as string, { kind: 'tenant' }, title);
-    if (!result) throw new Error(`${title} not accepted`);
+    if (!result) {
+      const again = await http(node.url, 'POST', '/api/events', {
+        headers: { 'x-service-key': SERVICE_KEY },
+        body: notificationBody(tenants[0] as string, { kind: 'tenant' }, title),
+      });
+      throw new Error(
+        `${title} not accepted (again: ${again.status} ${JSON.stringify(again.body)}); ${node.name}: ${node.output.slice(-5).join('\n')}`,
+      );
+    }
     published.push(result);
     return result;
   };
