@@ -4,7 +4,7 @@
  * Prints a table per scenario and writes bench/results/<timestamp>.json and latest.json.
  */
 import { execSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { browser } from './browser.js';
@@ -58,10 +58,13 @@ const machine = {
 };
 const commit = git('rev-parse --short HEAD');
 const dirty = git('status --porcelain -- ../packages/server ../packages/contracts') !== '';
+/** Set when the full stack measured is a candidate copy, not packages/server (see README). */
+const serverEntry = process.env.BENCH_SERVER_ENTRY;
 const startedAt = new Date();
 const started = nowMs();
 console.log(
-  `bench ${quick ? '--quick' : '(full)'} at ${commit}${dirty ? ' (server/contracts have uncommitted changes)' : ''}; ` +
+  `bench ${quick ? '--quick' : '(full)'} at ${commit}${dirty ? ' (server/contracts have uncommitted changes)' : ''}` +
+    `${serverEntry ? ` with the full stack from ${serverEntry}` : ''}; ` +
     `${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machine.node}`,
 );
 
@@ -104,6 +107,7 @@ const report = {
   wallMs,
   commit,
   serverDirty: dirty,
+  serverEntry: serverEntry ?? null,
   machine,
   scale: { ...scale, fanoutEvents: scale.fanoutSizes.map((n) => ({ clients: n, events: scale.fanoutEvents(n) })) },
   checks,
@@ -116,4 +120,26 @@ const name = `${startedAt.toISOString().replace(/[:.]/g, '-')}${quick ? '-quick'
 writeFileSync(join(dir, name), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(dir, quick ? 'latest-quick.json' : 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.log(`results: bench/results/${name}`);
+
+// A full run (every scenario) refreshes the tables at the end of bench/README.md.
+if (!quick && !only && !serverEntry) {
+  const readme = join(BENCH_DIR, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- results:start -->';
+  const end = '<!-- results:end -->';
+  if (text.includes(start) && text.includes(end)) {
+    const section = [
+      start,
+      `## Latest full run: ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}` +
+        `${dirty ? ' (+ uncommitted server changes)' : ''}`,
+      '',
+      `${machine.cores} cores (${machine.cpuModel}), ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machine.node}; ` +
+        `wall-clock ${(wallMs / 1000).toFixed(0)} s.`,
+      '',
+      markdown.join('\n\n'),
+      end,
+    ].join('\n');
+    writeFileSync(readme, text.slice(0, text.indexOf(start)) + section + text.slice(text.indexOf(end) + end.length));
+  }
+}
 process.exit(0);
