@@ -8,7 +8,7 @@ import { loopbackAddress } from '../src/net.js';
 import { population, tenantIds } from '../src/population.js';
 import { mintToken } from '../src/tokens.js';
 
-const CYCLES = scale(2_000, 50_000);
+const CYCLES = scale(1_500, 50_000);
 const WARMUP = 400;
 /** Source addresses: the server allows 120 connection attempts per address per minute. */
 const ADDRESSES = scale(200, 800);

@@ -20,8 +20,8 @@ import { loopbackAddress } from '../src/net.js';
 import { StreamClient } from '../src/streamClient.js';
 import { mintToken } from '../src/tokens.js';
 
-const SOCKET_INPUTS = scale(3_000, 70_000);
-const REST_INPUTS = scale(1_500, 28_000);
+const SOCKET_INPUTS = scale(2_000, 70_000);
+const REST_INPUTS = scale(1_000, 28_000);
 const RAW_FRAMES = scale(500, 4_000);
 const OVERSIZED = scale(20, 100);
 const ATTACKERS = scale(60, 200);

@@ -12,7 +12,9 @@ import { TrackedRealtimeClient } from '../src/trackedRealtimeClient.js';
 
 const TOTAL = scale(120, 1000);
 const REALTIME_CLIENTS = 50;
-const BEFORE = scale(40, 120);
+const BEFORE = scale(30, 120);
+/** Notifications each of 10 publisher lanes submits around the outage. */
+const PER_LANE = scale(20, 40);
 const tenants = tenantIds(2);
 const people = population(TOTAL, tenants);
 
@@ -108,7 +110,7 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
 
     // Outage: publishers keep submitting (and retrying) while the API restarts.
     const lanes = Array.from({ length: 10 }, async () => {
-      for (let i = 0; i < 40 && publishing; i += 1) {
+      for (let i = 0; i < PER_LANE && publishing; i += 1) {
         await publishOne(Date.now() + 60_000);
         await sleep(50);
       }
