@@ -190,8 +190,11 @@ describe('RealtimeClient against @org/realtime-server', () => {
       const live = await until(client, (state) => state.status === 'live');
       expect(live.attempt).toBe(0);
       expect(client.pollInterval()).toBe(false);
-      // The restarted server has lost the stream's numbering: the client resyncs and refetches.
-      await vi.waitFor(() => expect(snapshot()?.position.seq).toBe(0), WAIT);
+      // The restarted server numbers the stream in a new epoch: the client resyncs and refetches,
+      // so its snapshot now stands at the new server's position.
+      const restartedAt = harness.realtime.position('kpi', { kind: 'module', tenantId: 'acme', module: 'risk' }).seq;
+      expect(restartedAt).not.toBe(subscribedAt + 1);
+      await vi.waitFor(() => expect(snapshot()?.position.seq).toBe(restartedAt), WAIT);
       await vi.waitFor(
         () => expect(harness.realtime.io.of('/').adapter.rooms.get('tenant:acme:module:risk')?.size).toBe(1),
         WAIT,
