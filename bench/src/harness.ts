@@ -65,7 +65,7 @@ export type WaitReport = {
 };
 
 export type MemoryReport = { rss: number; heapUsed: number; external: number; gcExposed: boolean; connections: number };
-export type CpuReport = { cpuMs: number; wallMs: number; cores: number };
+export type CpuReport = { cpuMs: number; wallMs: number; cores: number; gcMs: number; gcMaxPauseMs: number };
 
 /** One row of a printed table: a label, then named figures (each a spread over runs, or a plain value). */
 export type Row = { label: string; figures: Record<string, Spread | number | string> };

@@ -293,6 +293,7 @@ export async function stormMemorySteady(scale: Scale, kinds: ServerKind[] = KIND
             'p99 ms': collect(runs, (r) => r.wait.latency.p99),
             'max ms': collect(runs, (r) => r.wait.latency.max),
             'server CPU (cores)': collect(runs, (r) => r.cpu.cores),
+            'GC ms (max pause)': collect(runs, (r) => r.cpu.gcMaxPauseMs),
             delivered: `${Math.min(...runs.map((r) => r.wait.frames))}/${runs[0]?.wait.expected ?? 0}`,
           },
         };

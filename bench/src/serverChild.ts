@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import type { RealtimeServer } from '@org/realtime-server';
 import { Registry } from 'prom-client';
@@ -118,6 +119,15 @@ await new Promise<void>((resolve) => httpServer.listen({ port: 0, host: '127.0.0
 const { port } = httpServer.address() as AddressInfo;
 
 let cpuStart = { usage: process.cpuUsage(), at: nowMs() };
+/** Garbage-collection pauses since `cpuStart` (a big heap means long major GCs: tail latency). */
+let gc = { totalMs: 0, maxMs: 0, count: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.totalMs += entry.duration;
+    gc.count += 1;
+    if (entry.duration > gc.maxMs) gc.maxMs = entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 function memory() {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -177,11 +187,18 @@ serveParent(async (command) => {
       return { ...memory(), connections: connections() };
     case 'cpuStart':
       cpuStart = { usage: process.cpuUsage(), at: nowMs() };
+      gc = { totalMs: 0, maxMs: 0, count: 0 };
       return {};
     case 'cpuStop': {
       const usage = process.cpuUsage(cpuStart.usage);
       const wallMs = nowMs() - cpuStart.at;
-      return { cpuMs: (usage.user + usage.system) / 1000, wallMs, cores: (usage.user + usage.system) / 1000 / wallMs };
+      return {
+        cpuMs: (usage.user + usage.system) / 1000,
+        wallMs,
+        cores: (usage.user + usage.system) / 1000 / wallMs,
+        gcMs: gc.totalMs,
+        gcMaxPauseMs: gc.maxMs,
+      };
     }
     case 'burst':
       return burst(Number(command.events), Number(command.keys ?? 1));
