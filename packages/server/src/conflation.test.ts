@@ -78,6 +78,25 @@ describe('Conflator', () => {
     expect(conflator.pending('s')).toBeUndefined();
   });
 
+  it('lets a quiet stream send at once, and holds the next frame until one window after the last', () => {
+    const emitted: PendingFrame[] = [];
+    const conflator = new Conflator(50, (frame) => emitted.push(frame));
+    const frame = { event: 'kpi:update' as const, room: 'r', stream: 's', id: 'id2', seq: 2, publishedAt: [20] };
+    expect(conflator.quiet('s')).toBe(true);
+    conflator.emitted('s');
+    expect(conflator.quiet('s')).toBe(false);
+    vi.advanceTimersByTime(20);
+    conflator.open({ ...frame, data: { tenantId: 'acme', module: 'risk', kpis: [kpi('a', 1)] } });
+    expect(conflator.quiet('s')).toBe(false);
+    vi.advanceTimersByTime(29);
+    expect(emitted).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(emitted).toHaveLength(1);
+    expect(conflator.quiet('s')).toBe(false);
+    vi.advanceTimersByTime(50);
+    expect(conflator.quiet('s')).toBe(true);
+  });
+
   it('flush() emits a pending frame at once and cancels its timer', () => {
     const emitted: PendingFrame[] = [];
     const conflator = new Conflator(50, (frame) => emitted.push(frame));

@@ -41,12 +41,16 @@ export type PendingFrame = {
 };
 
 /**
- * Holds at most one pending frame per stream. The first publish in a window reserves the frame's id
- * and sequence number and starts the timer; later publishes merge into it; the timer emits it. So
- * the added delay is bounded by the window, and sequence numbers stay gap-free and ordered.
+ * Holds at most one pending frame per stream. A publish on a quiet stream goes at once (see
+ * `quiet`); a publish within a window of the last frame reserves the next frame's id and sequence
+ * number and starts the timer; later publishes merge into it; the timer emits it one window after
+ * the last frame. So a stream sends at most one frame per window, the added delay is bounded by
+ * the window, and sequence numbers stay gap-free and ordered.
  */
 export class Conflator {
   readonly #pending = new Map<string, PendingFrame>();
+  /** When each stream last emitted a frame (performance.now()), kept for one window. */
+  readonly #lastEmit = new Map<string, number>();
   readonly #windowMs: number;
   readonly #emit: (frame: PendingFrame) => void;
 
@@ -70,9 +74,32 @@ export class Conflator {
     return frame;
   }
 
-  /** Starts a new pending frame (the caller has reserved its id and seq). */
+  /**
+   * Whether a stream has nothing pending and emitted nothing in the last window: its next frame
+   * may go at once (leading edge), so conflation delays frames only while the stream is busy.
+   */
+  quiet(stream: string, now: number = performance.now()): boolean {
+    if (this.#pending.has(stream)) return false;
+    const last = this.#lastEmit.get(stream);
+    if (last === undefined) return true;
+    if (now - last < this.#windowMs) return false;
+    this.#lastEmit.delete(stream);
+    return true;
+  }
+
+  /** Records that a frame of this stream was just emitted outside the conflator (leading edge). */
+  emitted(stream: string, now: number = performance.now()): void {
+    this.#lastEmit.set(stream, now);
+  }
+
+  /**
+   * Starts a new pending frame (the caller has reserved its id and seq). It is emitted one window
+   * after the stream's last frame (or after a full window when there was none).
+   */
   open(frame: Omit<PendingFrame, 'timer'>): PendingFrame {
-    const timer = setTimeout(() => this.flush(frame.stream), this.#windowMs);
+    const last = this.#lastEmit.get(frame.stream);
+    const delay = last === undefined ? this.#windowMs : Math.max(0, last + this.#windowMs - performance.now());
+    const timer = setTimeout(() => this.flush(frame.stream), delay);
     timer.unref?.();
     const pending: PendingFrame = { ...frame, timer };
     this.#pending.set(frame.stream, pending);
@@ -85,6 +112,7 @@ export class Conflator {
     if (!frame) return;
     clearTimeout(frame.timer);
     this.#pending.delete(stream);
+    this.#lastEmit.set(stream, performance.now());
     this.#emit(frame);
   }
 

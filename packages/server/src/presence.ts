@@ -30,8 +30,18 @@ export async function presenceOf(io: RealtimeIo, tenantId: TenantId): Promise<Pr
 }
 
 /**
+ * A recount walks every socket of the tenant, so during a connect storm recounting on every tick
+ * costs O(sockets) per connection. After a recount that took `d` ms the next one waits
+ * `(RECOUNT_DUTY - 1) * d` ms (at most MAX_RECOUNT_DELAY_MS): recounts use at most ~1/RECOUNT_DUTY of
+ * the CPU, small tenants are still recounted on the next tick, and big ones a few times a second.
+ */
+const RECOUNT_DUTY = 10;
+const MAX_RECOUNT_DELAY_MS = 2_000;
+
+/**
  * Publishes `presence:update` to a tenant's ADMIN room when who is online changes. Changes are
- * batched per tenant (one recount per tick) and only a different list is published.
+ * batched per tenant (one recount per tick, spaced out for big tenants, see RECOUNT_DUTY) and only
+ * a different list is published.
  */
 export class PresenceTracker {
   readonly #io: RealtimeIo;
@@ -40,6 +50,10 @@ export class PresenceTracker {
   readonly #last = new Map<TenantId, string>();
   readonly #scheduled = new Set<TenantId>();
   readonly #chains = new Map<TenantId, Promise<void>>();
+  /** How long the last recount of a tenant took (ms). */
+  readonly #cost = new Map<TenantId, number>();
+  /** Wakes recounts waiting out their delay (on close). */
+  readonly #waiting = new Set<() => void>();
   #closed = false;
 
   constructor(io: RealtimeIo, publish: (update: PresenceUpdate) => void, logger: Logger) {
@@ -54,16 +68,21 @@ export class PresenceTracker {
     this.#scheduled.add(tenantId);
     const previous = this.#chains.get(tenantId) ?? Promise.resolve();
     const run = previous
-      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.#pause(tenantId))
       .then(async () => {
         // Changes from now on schedule another recount after this one.
         this.#scheduled.delete(tenantId);
         if (this.#closed) return;
-        const update = await presenceOf(this.#io, tenantId);
-        const key = JSON.stringify(update.online.map(({ since: _since, ...user }) => user));
-        if (this.#closed || this.#last.get(tenantId) === key) return;
-        this.#last.set(tenantId, key);
-        this.#publish(update);
+        const started = performance.now();
+        try {
+          const update = await presenceOf(this.#io, tenantId);
+          const key = JSON.stringify(update.online.map(({ since: _since, ...user }) => user));
+          if (this.#closed || this.#last.get(tenantId) === key) return;
+          this.#last.set(tenantId, key);
+          this.#publish(update);
+        } finally {
+          this.#cost.set(tenantId, performance.now() - started);
+        }
       })
       .catch((error: unknown) =>
         this.#logger.warn({ code: 'UNAVAILABLE', err: error, tenantId }, 'presence update failed'),
@@ -74,8 +93,27 @@ export class PresenceTracker {
     this.#chains.set(tenantId, run);
   }
 
+  /** The next tick, or later when the tenant's last recount was expensive. */
+  #pause(tenantId: TenantId): Promise<void> {
+    const delay = Math.min(MAX_RECOUNT_DELAY_MS, (this.#cost.get(tenantId) ?? 0) * (RECOUNT_DUTY - 1));
+    return new Promise<void>((resolve) => {
+      if (delay < 1 || this.#closed) {
+        setImmediate(resolve);
+        return;
+      }
+      const wake = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, delay);
+      this.#waiting.add(wake);
+    });
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    for (const wake of [...this.#waiting]) wake();
     await Promise.all([...this.#chains.values()]);
   }
 }

@@ -134,8 +134,13 @@ export class Publisher {
       data: payload,
       publishedAt: [publishedAt],
     };
-    if (this.#conflator && conflatable) this.#conflator.open(frame);
-    else this.#emitFrame(frame);
+    if (this.#conflator && conflatable && !this.#conflator.quiet(stream)) {
+      this.#conflator.open(frame);
+    } else {
+      // Leading edge: a quiet stream is not delayed; only publishes within the window are held.
+      if (this.#conflator && conflatable) this.#conflator.emitted(stream);
+      this.#emitFrame(frame);
+    }
     return { id: frame.id, stream, seq: frame.seq };
   }
 

@@ -119,86 +119,105 @@ export const BUILT_IN_REQUESTS: ReadonlySet<string> = new Set<ClientEventName>([
  * handler runs; the response is checked against the catalog before it is acked.
  */
 export function installRequestPipeline(socket: RealtimeSocket, deps: RequestDeps): void {
-  const { metrics, logger, handlers, rateLimiter } = deps;
-  const handled = builtIns(deps);
-  let violations = 0;
-
-  const reject = (ack: Ack, event: string, error: RealtimeError) => {
-    metrics.rejection(error.code);
-    logger.debug({ code: error.code, event, socketId: socket.id }, 'request rejected');
-    ack({ ok: false, error: error.toBody() });
-  };
-
+  let handled = builtInsByDeps.get(deps);
+  if (!handled) {
+    handled = builtIns(deps);
+    builtInsByDeps.set(deps, handled);
+  }
+  const pipeline = handled;
+  // The only per-socket allocation: everything else is shared by the server's sockets.
   socket.onAny((event: unknown, ...args: unknown[]) => {
-    handle(event, args).catch((error: unknown) => {
-      metrics.rejection('INTERNAL');
-      logger.error({ code: 'INTERNAL', err: error, socketId: socket.id }, 'request pipeline failed');
+    handleRequest(socket, deps, pipeline, event, args).catch((error: unknown) => {
+      deps.metrics.rejection('INTERNAL');
+      deps.logger.error({ code: 'INTERNAL', err: error, socketId: socket.id }, 'request pipeline failed');
     });
   });
+}
 
-  async function handle(event: unknown, args: unknown[]): Promise<void> {
-    const name = typeof event === 'string' ? event.slice(0, 100) : String(event);
-    const ack = args.at(-1);
-    if (typeof ack !== 'function') {
-      metrics.rejection('INVALID_PAYLOAD');
-      logger.debug(
-        { code: 'INVALID_PAYLOAD', reason: 'missing_ack', event: name, socketId: socket.id },
-        'request dropped',
+/**
+ * Built-ins close over the server's deps, never over a socket, so they are made once per server
+ * (pass the same `deps` object for every socket): per-socket closures cost kilobytes per connection.
+ */
+const builtInsByDeps = new WeakMap<RequestDeps, Partial<Record<ClientEventName, BuiltIn>>>();
+/** Rate-limited requests per socket (most sockets never have one). */
+const violationsBySocket = new WeakMap<RealtimeSocket, number>();
+
+function reject(deps: RequestDeps, socket: RealtimeSocket, ack: Ack, event: string, error: RealtimeError): void {
+  deps.metrics.rejection(error.code);
+  deps.logger.debug({ code: error.code, event, socketId: socket.id }, 'request rejected');
+  ack({ ok: false, error: error.toBody() });
+}
+
+async function handleRequest(
+  socket: RealtimeSocket,
+  deps: RequestDeps,
+  handled: Partial<Record<ClientEventName, BuiltIn>>,
+  event: unknown,
+  args: unknown[],
+): Promise<void> {
+  const { metrics, logger, handlers, rateLimiter } = deps;
+  const name = typeof event === 'string' ? event.slice(0, 100) : String(event);
+  const ack = args.at(-1);
+  if (typeof ack !== 'function') {
+    metrics.rejection('INVALID_PAYLOAD');
+    logger.debug(
+      { code: 'INVALID_PAYLOAD', reason: 'missing_ack', event: name, socketId: socket.id },
+      'request dropped',
+    );
+    return;
+  }
+  const respond = ack as Ack;
+  if (!(await rateLimiter.tryConsume(socket.id))) {
+    const violations = (violationsBySocket.get(socket) ?? 0) + 1;
+    violationsBySocket.set(socket, violations);
+    reject(deps, socket, respond, name, new RealtimeError('RATE_LIMITED', 'Too many requests; slow down'));
+    if (violations >= deps.maxViolations && socket.connected) {
+      logger.warn({ code: 'RATE_LIMITED', socketId: socket.id, violations }, 'session ended for flooding');
+      deps.endSession(socket, 'RATE_LIMITED', 'Too many requests; this session was closed');
+    }
+    return;
+  }
+  if (!isClientEventName(event)) {
+    reject(deps, socket, respond, name, new RealtimeError('UNKNOWN_EVENT', `Unknown event ${JSON.stringify(name)}`));
+    return;
+  }
+  metrics.eventIn(event);
+  const definition = clientEvents[event];
+  const parsed = args.length === 2 ? definition.request.safeParse(args[0]) : undefined;
+  if (!parsed?.success) {
+    const issues = parsed
+      ? toErrorIssues(parsed.error)
+      : [{ path: [], message: 'Expected exactly one payload and an ack' }];
+    reject(deps, socket, respond, event, new RealtimeError('INVALID_PAYLOAD', `Invalid ${event} request`, { issues }));
+    return;
+  }
+  try {
+    const builtIn = handled[event];
+    let response: unknown;
+    if (builtIn) {
+      response = builtIn(parsed.data as never, socket);
+    } else {
+      const handler = handlers[event] as ((request: unknown, ctx: RequestContext) => Promise<unknown>) | undefined;
+      if (!handler) throw new RealtimeError('UNAVAILABLE', `${event} is not available on this server`);
+      response = await handler(parsed.data, { session: socket.data.session, socketId: socket.id });
+    }
+    const checked = definition.response.safeParse(response);
+    if (!checked.success) {
+      logger.error(
+        { code: 'INTERNAL', event, issues: toErrorIssues(checked.error) },
+        'handler response does not match the catalog',
       );
+      throw new RealtimeError('INTERNAL', 'The server produced an invalid response');
+    }
+    respond({ ok: true, data: checked.data });
+  } catch (error) {
+    const typed = asRealtimeError(error);
+    if (typed) {
+      reject(deps, socket, respond, event, typed);
       return;
     }
-    const respond = ack as Ack;
-    if (!(await rateLimiter.tryConsume(socket.id))) {
-      violations += 1;
-      reject(respond, name, new RealtimeError('RATE_LIMITED', 'Too many requests; slow down'));
-      if (violations >= deps.maxViolations && socket.connected) {
-        logger.warn({ code: 'RATE_LIMITED', socketId: socket.id, violations }, 'session ended for flooding');
-        deps.endSession(socket, 'RATE_LIMITED', 'Too many requests; this session was closed');
-      }
-      return;
-    }
-    if (!isClientEventName(event)) {
-      reject(respond, name, new RealtimeError('UNKNOWN_EVENT', `Unknown event ${JSON.stringify(name)}`));
-      return;
-    }
-    metrics.eventIn(event);
-    const definition = clientEvents[event];
-    const parsed = args.length === 2 ? definition.request.safeParse(args[0]) : undefined;
-    if (!parsed?.success) {
-      const issues = parsed
-        ? toErrorIssues(parsed.error)
-        : [{ path: [], message: 'Expected exactly one payload and an ack' }];
-      reject(respond, event, new RealtimeError('INVALID_PAYLOAD', `Invalid ${event} request`, { issues }));
-      return;
-    }
-    try {
-      const builtIn = handled[event];
-      let response: unknown;
-      if (builtIn) {
-        response = builtIn(parsed.data as never, socket);
-      } else {
-        const handler = handlers[event] as ((request: unknown, ctx: RequestContext) => Promise<unknown>) | undefined;
-        if (!handler) throw new RealtimeError('UNAVAILABLE', `${event} is not available on this server`);
-        response = await handler(parsed.data, { session: socket.data.session, socketId: socket.id });
-      }
-      const checked = definition.response.safeParse(response);
-      if (!checked.success) {
-        logger.error(
-          { code: 'INTERNAL', event, issues: toErrorIssues(checked.error) },
-          'handler response does not match the catalog',
-        );
-        throw new RealtimeError('INTERNAL', 'The server produced an invalid response');
-      }
-      respond({ ok: true, data: checked.data });
-    } catch (error) {
-      const typed = asRealtimeError(error);
-      if (typed) {
-        reject(respond, event, typed);
-        return;
-      }
-      metrics.rejection('INTERNAL');
-      logger.error({ code: 'INTERNAL', event, err: error }, 'request handler failed');
-      respond({ ok: false, error: errorBody('INTERNAL', 'Internal error') });
-    }
+    metrics.rejection('INTERNAL');
+    logger.error({ code: 'INTERNAL', event, err: error }, 'request handler failed');
+    respond({ ok: false, error: errorBody('INTERNAL', 'Internal error') });
   }
 }

@@ -167,6 +167,9 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     }
     const outcome = await authenticateHandshake(socket.handshake.auth, options.verifyToken);
     if (!outcome.ok) return next(refuse(outcome.refusal));
+    // The token has done its job (a reconnect sends a fresh one): do not hold it for the socket's life.
+    const { token: _token, ...auth } = socket.handshake.auth as Record<string, unknown>;
+    socket.handshake.auth = auth;
     socket.data = { session: outcome.session, connectedAt: Date.now() };
     next();
   });
@@ -182,6 +185,18 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     endSession(socket, 'TOKEN_EXPIRED', 'The token has expired; reconnect with a fresh token'),
   );
 
+  // One deps object for every socket: the pipeline builds its built-ins once per deps.
+  const requestDeps = {
+    publisher,
+    log,
+    metrics,
+    logger,
+    handlers: options.handlers ?? {},
+    rateLimiter,
+    maxViolations: limits.maxViolations,
+    endSession,
+  };
+
   io.on('connection', (socket) => {
     const { session } = socket.data;
     if (socket.recovered) pruneRecoveredRooms(socket, session);
@@ -189,16 +204,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     metrics.connected(io.of('/').sockets.size);
     logger.debug({ socketId: socket.id, tenantId: session.tenantId, userId: session.userId }, 'connected');
 
-    installRequestPipeline(socket, {
-      publisher,
-      log,
-      metrics,
-      logger,
-      handlers: options.handlers ?? {},
-      rateLimiter,
-      maxViolations: limits.maxViolations,
-      endSession,
-    });
+    installRequestPipeline(socket, requestDeps);
     if (session.expiresAt !== null) expiry.schedule(socket, session.expiresAt);
 
     socket.on('disconnect', (reason, description) => {

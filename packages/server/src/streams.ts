@@ -21,6 +21,13 @@ const microsecondsNow = () => Date.now() * 1000;
 export type StreamEntry = { event: ServerEventName; envelope: Envelope<unknown> };
 
 /**
+ * Events that carry a whole snapshot (who is online: one entry per user of the tenant), each
+ * superseding the last. Only the latest is kept for replay: keeping 500 of them would hold
+ * O(users) per snapshot, kilobytes per connection; a client that missed more than one resyncs.
+ */
+const SNAPSHOT_EVENTS: ReadonlySet<ServerEventName> = new Set<ServerEventName>(['presence:update']);
+
+/**
  * `start`: where this server's numbering of the stream began; `seq`: last number handed out;
  * `recorded`: last number emitted (lower while a conflated frame is pending).
  */
@@ -97,12 +104,13 @@ export class StreamLog {
     const state = this.#streams.get(entry.envelope.stream);
     if (!state) return;
     state.recorded = entry.envelope.seq;
-    if (this.#bufferSize === 0) return;
-    if (state.entries.length < this.#bufferSize) {
+    const capacity = SNAPSHOT_EVENTS.has(entry.event) ? Math.min(1, this.#bufferSize) : this.#bufferSize;
+    if (capacity === 0) return;
+    if (state.entries.length < capacity) {
       state.entries.push(entry);
     } else {
       state.entries[state.head] = entry;
-      state.head = (state.head + 1) % this.#bufferSize;
+      state.head = (state.head + 1) % capacity;
     }
   }
 

@@ -8,14 +8,13 @@ afterEach(() => disposer.dispose());
 type KpiData = { kpis: { key: string; value: number }[] };
 
 describe('conflation', () => {
-  it('coalesces a burst of kpi:update into one frame per window with the latest value of every KPI', async () => {
+  it('sends the first update of a quiet stream at once, then one frame per window with the latest value of every KPI', async () => {
     const { url, realtime } = await startServer(disposer, { conflation: { windowMs: 20 } });
     const tenantId = uniqueId('t');
     const target = { kind: 'module' as const, tenantId, module: 'risk' as const };
     const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId, roles: ['RISK_ANALYST'] });
     await request(socket, 'kpi:subscribe', { module: 'risk' });
     const received = collect(socket, ['kpi:update']);
-    const frame = nextEvent(socket, 'kpi:update');
 
     const published = [];
     for (let value = 1; value <= 50; value += 1) {
@@ -24,27 +23,36 @@ describe('conflation', () => {
         realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', key, value)] }),
       );
     }
-    // Every publish in the window is folded into the same frame.
-    expect(new Set(published.map(({ id, seq }) => `${id}/${seq}`)).size).toBe(1);
-    // A pending frame is not a position yet: a client positioned now must still receive it.
-    expect(realtime.position('kpi', target).seq).toBe(0);
-
-    const envelope = await frame;
+    // Leading edge: the stream was quiet, so the first publish went at once, as its own frame.
+    expect(published[0]?.seq).toBe(1);
     expect(realtime.position('kpi', target).seq).toBe(1);
+    // Every later publish in the window is folded into the same frame.
+    expect(new Set(published.slice(1).map(({ id, seq }) => `${id}/${seq}`)).size).toBe(1);
+    expect(published[1]?.seq).toBe(2);
+    // A pending frame is not a position yet: a client positioned now must still receive it.
+    expect(realtime.position('kpi', target).seq).toBe(1);
+
+    await vi.waitFor(() => expect(received).toHaveLength(2));
+    expect(realtime.position('kpi', target).seq).toBe(2);
     await roundTrip(socket);
-    expect(received).toHaveLength(1);
+    expect(received).toHaveLength(2);
+    expect(received[0]?.envelope).toMatchObject({ seq: 1, data: { kpis: [{ key: 'exposure', value: 1 }] } });
+    const envelope = received[1]?.envelope;
     expect(envelope).toMatchObject({
-      id: published[0]?.id,
-      seq: 1,
+      id: published[1]?.id,
+      seq: 2,
       stream: streamName('kpi', rooms.module(tenantId, 'risk')),
     });
-    const values = Object.fromEntries((envelope.data as KpiData).kpis.map(({ key, value }) => [key, value]));
+    const kpis = (envelope?.data as KpiData | undefined)?.kpis ?? [];
+    const values = Object.fromEntries(kpis.map(({ key, value }) => [key, value]));
     expect(values).toEqual({ exposure: 49, defaults: 50, score: 48 });
 
-    // The next burst is the next frame, in sequence.
+    // Once the stream is quiet again, the next update goes at once, in sequence.
+    await new Promise((resolve) => setTimeout(resolve, 30));
     const next = nextEvent(socket, 'kpi:update');
     realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 99)] });
-    expect(await next).toMatchObject({ seq: 2, data: { kpis: [{ key: 'score', value: 99 }] } });
+    expect(realtime.position('kpi', target).seq).toBe(3);
+    expect(await next).toMatchObject({ seq: 3, data: { kpis: [{ key: 'score', value: 99 }] } });
   });
 
   it('keeps only the latest dashboard:update of a burst', async () => {
@@ -53,7 +61,6 @@ describe('conflation', () => {
     const { socket } = await connectAs(disposer, url, { userId: 'adam', tenantId, roles: ['ADMIN'] });
     await request(socket, 'dashboard:subscribe', {});
     const received = collect(socket, ['dashboard:update']);
-    const frame = nextEvent(socket, 'dashboard:update');
     for (let value = 1; value <= 10; value += 1) {
       realtime.publish(
         'dashboard:update',
@@ -67,9 +74,12 @@ describe('conflation', () => {
         },
       );
     }
-    expect((await frame).data).toMatchObject({ cards: [{ value: 10 }] });
+    // The first goes at once (quiet stream); the other nine fold into one frame: the latest wins.
+    await vi.waitFor(() => expect(received).toHaveLength(2));
     await roundTrip(socket);
-    expect(received).toHaveLength(1);
+    expect(received).toHaveLength(2);
+    expect(received[0]?.envelope.data).toMatchObject({ cards: [{ value: 1 }] });
+    expect(received[1]?.envelope.data).toMatchObject({ cards: [{ value: 10 }] });
   });
 
   it('splits a burst that would exceed 100 KPIs into ordered frames, losing nothing', async () => {
