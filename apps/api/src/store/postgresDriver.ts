@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { closedError, StoreError } from './errors.js';
 
+const UNIQUE_VIOLATION = '23505';
+
 export interface PostgresDriverOptions {
   connectionString: string;
   /**
@@ -77,8 +79,13 @@ export async function openPostgresDriver(options: PostgresDriverOptions): Promis
   };
 
   try {
-    if (schema) await driver.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    else await driver.query('SELECT 1');
+    if (schema) {
+      // IF NOT EXISTS is not safe against a second process creating the schema at the same
+      // moment; PostgreSQL then reports a unique violation, which means it exists: fine.
+      await driver.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      });
+    } else await driver.query('SELECT 1');
   } catch (error) {
     await driver.close();
     throw error;
