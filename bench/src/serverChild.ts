@@ -39,6 +39,19 @@ let publishOne: (publishedAt: number, keys: number, offset: number, keySpace: nu
 let connections: () => number;
 let framesOut = 0;
 let close: () => Promise<void>;
+
+// The two baselines send the same envelope the full stack sends, numbered on one stream.
+let bareSeq = 0;
+function bareEnvelope(at: number, keys: number, offset: number, keySpace: number) {
+  bareSeq += 1;
+  return {
+    id: randomUUID(),
+    stream: `kpi@${BARE_ROOM}`,
+    seq: bareSeq,
+    ts: Date.now(),
+    data: kpiUpdate(at, keys, offset, keySpace),
+  };
+}
 let realtime: RealtimeServer | undefined;
 
 if (config.kind === 'full') {
@@ -74,17 +87,8 @@ if (config.kind === 'full') {
       ack?.({ ok: true });
     });
   });
-  let seq = 0;
   publishOne = (at, keys, offset, keySpace) => {
-    seq += 1;
-    const envelope = {
-      id: randomUUID(),
-      stream: `kpi@${BARE_ROOM}`,
-      seq,
-      ts: Date.now(),
-      data: kpiUpdate(at, keys, offset, keySpace),
-    };
-    io.to(BARE_ROOM).emit('kpi:update', envelope);
+    io.to(BARE_ROOM).emit('kpi:update', bareEnvelope(at, keys, offset, keySpace));
     framesOut += 1;
   };
   connections = () => io.of('/').sockets.size;
@@ -94,17 +98,8 @@ if (config.kind === 'full') {
   };
 } else {
   const wss = new WebSocketServer({ server: httpServer, perMessageDeflate: deflate });
-  let seq = 0;
   publishOne = (at, keys, offset, keySpace) => {
-    seq += 1;
-    const envelope = {
-      id: randomUUID(),
-      stream: `kpi@${BARE_ROOM}`,
-      seq,
-      ts: Date.now(),
-      data: kpiUpdate(at, keys, offset, keySpace),
-    };
-    const text = JSON.stringify(['kpi:update', envelope]);
+    const text = JSON.stringify(['kpi:update', bareEnvelope(at, keys, offset, keySpace)]);
     for (const client of wss.clients) if (client.readyState === WebSocket.OPEN) client.send(text);
     framesOut += 1;
   };
