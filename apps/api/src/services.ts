@@ -62,27 +62,39 @@ export function createServices(store: Store, realtime: RealtimeServer) {
   return {
     async publishNotification(tenantId: string, audience: Audience, draft: NotificationDraft) {
       const notification: Notification = await store.createNotification({ tenantId, audience, draft });
-      const position = realtime.publish('notification:new', audienceTarget(tenantId, audience), notification);
+      const position = await realtime.publish('notification:new', audienceTarget(tenantId, audience), notification);
       return { notification, position };
     },
 
     async markRead(viewer: Viewer, id: string): Promise<NotificationsRead> {
       const read = await store.markRead(viewer, id);
       if (!read) throw notFound('notification');
-      realtime.publish('notification:read', { kind: 'user', tenantId: viewer.tenantId, userId: viewer.userId }, read);
+      await realtime.publish(
+        'notification:read',
+        { kind: 'user', tenantId: viewer.tenantId, userId: viewer.userId },
+        read,
+      );
       return read;
     },
 
     async markAllRead(viewer: Viewer): Promise<NotificationsRead> {
       const read = await store.markAllRead(viewer);
-      realtime.publish('notification:read', { kind: 'user', tenantId: viewer.tenantId, userId: viewer.userId }, read);
+      await realtime.publish(
+        'notification:read',
+        { kind: 'user', tenantId: viewer.tenantId, userId: viewer.userId },
+        read,
+      );
       return read;
     },
 
     async publishAlert(tenantId: string | null, draft: AlertDraft) {
       const alert: SystemAlert = await store.createAlert({ tenantId, draft });
       const target: Target = tenantId === null ? { kind: 'system' } : { kind: 'tenant', tenantId };
-      const position = realtime.publish('alert:new', target as Extract<Target, { kind: 'system' | 'tenant' }>, alert);
+      const position = await realtime.publish(
+        'alert:new',
+        target as Extract<Target, { kind: 'system' | 'tenant' }>,
+        alert,
+      );
       return { alert, position };
     },
 
@@ -90,7 +102,7 @@ export function createServices(store: Store, realtime: RealtimeServer) {
       const ack = await store.acknowledgeAlert(viewer, id);
       if (!ack) throw notFound('alert');
       // Acknowledgement is per tenant, so even a system-wide alert's ack stays in the tenant.
-      realtime.publish('alert:acknowledged', { kind: 'tenant', tenantId: viewer.tenantId }, ack);
+      await realtime.publish('alert:acknowledged', { kind: 'tenant', tenantId: viewer.tenantId }, ack);
       return ack;
     },
 
@@ -107,7 +119,7 @@ export function createServices(store: Store, realtime: RealtimeServer) {
     async publishDashboards(tenantId: string, roles: readonly Role[]) {
       const latest = await store.getLatestKpis(tenantId);
       for (const role of roles) {
-        realtime.publish(
+        await realtime.publish(
           'dashboard:update',
           { kind: 'dashboard', tenantId, role },
           { ...summarize(tenantId, [role], latest), role },
@@ -129,14 +141,16 @@ export function createServices(store: Store, realtime: RealtimeServer) {
       }
       // Position first: an update that lands in between is then both in the data and after the
       // position, which the client applies idempotently; the other order could lose it.
-      const position = realtime.position('kpi', { kind: 'module', tenantId: viewer.tenantId, module });
+      const position = await realtime.position('kpi', { kind: 'module', tenantId: viewer.tenantId, module });
       const kpis = await store.getKpis(viewer.tenantId, module);
       return { tenantId: viewer.tenantId, module, kpis, position, asOf: new Date().toISOString() };
     },
 
     async dashboardSnapshot(viewer: Viewer): Promise<DashboardSnapshot> {
-      const positions = viewer.roles.map((role) =>
-        realtime.position('dashboard', { kind: 'dashboard', tenantId: viewer.tenantId, role }),
+      const positions = await Promise.all(
+        viewer.roles.map((role) =>
+          realtime.position('dashboard', { kind: 'dashboard', tenantId: viewer.tenantId, role }),
+        ),
       );
       const latest = await store.getLatestKpis(viewer.tenantId);
       return { ...summarize(viewer.tenantId, viewer.roles, latest), positions };

@@ -192,7 +192,8 @@ describe('RealtimeClient against @org/realtime-server', () => {
       expect(client.pollInterval()).toBe(false);
       // The restarted server numbers the stream in a new epoch: the client resyncs and refetches,
       // so its snapshot now stands at the new server's position.
-      const restartedAt = harness.realtime.position('kpi', { kind: 'module', tenantId: 'acme', module: 'risk' }).seq;
+      const restartedAt = (await harness.realtime.position('kpi', { kind: 'module', tenantId: 'acme', module: 'risk' }))
+        .seq;
       expect(restartedAt).not.toBe(subscribedAt + 1);
       await vi.waitFor(() => expect(snapshot()?.position.seq).toBe(restartedAt), WAIT);
       await vi.waitFor(

@@ -15,6 +15,7 @@ import {
   type TargetFor,
   toErrorIssues,
 } from '@org/contracts';
+import type { Sequencer } from './cluster.js';
 import { Conflator, type PendingFrame } from './conflation.js';
 import { RealtimeError } from './errors.js';
 import type { RealtimeMetrics } from './metrics.js';
@@ -66,29 +67,38 @@ function checkScope(event: ServerEventName, target: Target, data: unknown): void
   }
 }
 
+const settle = () => undefined;
+
 /**
  * The outbound path: validate once, number per stream, (maybe) conflate, record for replay, then
- * one `io.to(room).emit` per frame, which Socket.IO encodes once for all recipients.
+ * one `io.local.to(room).emit` per frame, which Socket.IO encodes once for all recipients here.
+ * Other nodes get the entry through `onEmitted` and emit it to their own clients (`deliverShared`),
+ * so this node's clients never wait on the link between nodes.
  */
 export class Publisher {
   readonly #io: RealtimeIo;
   readonly #log: StreamLog;
+  readonly #sequencer: Sequencer;
   readonly #metrics: RealtimeMetrics;
   readonly #conflator: Conflator | undefined;
-
   readonly #onEmitted: ((entry: StreamEntry) => void) | undefined;
+  /** Frames whose number is still being reserved; they are sent in publish order. */
+  #reserving = 0;
+  #order: Promise<unknown> = Promise.resolve();
 
   constructor(
     io: RealtimeIo,
     log: StreamLog,
+    sequencer: Sequencer,
     metrics: RealtimeMetrics,
     conflationWindowMs: number | undefined,
-    /** Called with every emitted entry (to share it with the other nodes). */
+    /** Called with every entry this node emits (to share it with the other nodes). */
     onEmitted?: (entry: StreamEntry) => void,
   ) {
     this.#onEmitted = onEmitted;
     this.#io = io;
     this.#log = log;
+    this.#sequencer = sequencer;
     this.#metrics = metrics;
     this.#conflator =
       conflationWindowMs === undefined
@@ -96,8 +106,50 @@ export class Publisher {
         : new Conflator(conflationWindowMs, (frame) => this.#emitFrame(frame));
   }
 
-  publish<E extends PublishableEventName>(event: E, target: TargetFor<E>, data: ServerEventData<E>): Published {
+  /**
+   * Resolves once the event is numbered and sent (or held for conflation). On one node that is
+   * before `publish` returns; with several, after the shared counter answers. Rejects with a
+   * `RealtimeError` (`INVALID_PAYLOAD`, `UNKNOWN_EVENT`) when the event does not match the catalog.
+   */
+  publish<E extends PublishableEventName>(
+    event: E,
+    target: TargetFor<E>,
+    data: ServerEventData<E>,
+  ): Promise<Published> {
     const publishedAt = performance.now();
+    let checked: { payload: ServerEventData<E>; room: string; stream: string; conflatable: boolean };
+    try {
+      checked = this.#check(event, target, data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { payload, room, stream, conflatable } = checked;
+    if (this.#conflator && conflatable) {
+      const merged = this.#conflator.tryMerge(stream, event, payload, publishedAt);
+      if (merged) return Promise.resolve({ id: merged.id, stream, seq: merged.seq });
+    }
+    const id = randomUUID();
+    const frame = (seq: number) => ({ event, room, stream, id, seq, data: payload, publishedAt: [publishedAt] });
+    const seq = this.#sequencer.next(stream);
+    if (typeof seq === 'number' && this.#reserving === 0) {
+      this.#send(frame(seq), conflatable);
+      return Promise.resolve({ id, stream, seq });
+    }
+    this.#reserving += 1;
+    const sent = this.#order
+      .then(() => seq)
+      .then((reserved) => {
+        this.#send(frame(reserved), conflatable);
+        return { id, stream, seq: reserved };
+      })
+      .finally(() => {
+        this.#reserving -= 1;
+      });
+    this.#order = sent.catch(settle);
+    return sent;
+  }
+
+  #check<E extends PublishableEventName>(event: E, target: TargetFor<E>, data: ServerEventData<E>) {
     const definition = serverEvents[event];
     if (!definition) throw new RealtimeError('UNKNOWN_EVENT', `Unknown event ${String(event)}`);
     const parsedTarget = Target.safeParse(target);
@@ -115,25 +167,19 @@ export class Publisher {
     }
     const payload = parsed.data as ServerEventData<E>;
     checkScope(event, parsedTarget.data, payload);
-
     const room = roomForTarget(parsedTarget.data);
-    const stream = streamName(definition.channel, room);
-    const conflatable = 'conflatable' in definition && definition.conflatable === true;
-    if (this.#conflator && conflatable) {
-      const merged = this.#conflator.tryMerge(stream, event, payload, publishedAt);
-      if (merged) return { id: merged.id, stream, seq: merged.seq };
-    }
+    return {
+      payload,
+      room,
+      stream: streamName(definition.channel, room),
+      conflatable: 'conflatable' in definition && definition.conflatable === true,
+    };
+  }
+
+  #send(frame: Omit<PendingFrame, 'timer'>, conflatable: boolean): void {
+    const { stream } = frame;
     // Whatever is pending on this stream goes first, so sequence order is emit order.
     this.#conflator?.flush(stream);
-    const frame = {
-      event,
-      room,
-      stream,
-      id: randomUUID(),
-      seq: this.#log.next(stream),
-      data: payload,
-      publishedAt: [publishedAt],
-    };
     if (this.#conflator && conflatable && !this.#conflator.quiet(stream)) {
       this.#conflator.open(frame);
     } else {
@@ -141,12 +187,53 @@ export class Publisher {
       if (this.#conflator && conflatable) this.#conflator.emitted(stream);
       this.#emitFrame(frame);
     }
-    return { id: frame.id, stream, seq: frame.seq };
   }
 
-  position(channel: Channel, target: Target): { stream: string; seq: number } {
+  /** Where a stream stands: what a client positioned now has seen up to (a pending frame excluded). */
+  async streamPosition(stream: string): Promise<number> {
+    const position = await this.#sequencer.position(stream);
+    const pending = this.#conflator?.pending(stream);
+    return pending ? Math.min(position, pending.seq - 1) : position;
+  }
+
+  async position(channel: Channel, target: Target): Promise<{ stream: string; seq: number }> {
     const stream = streamName(channel, roomForTarget(target));
-    return { stream, seq: this.#log.position(stream) };
+    return { stream, seq: await this.streamPosition(stream) };
+  }
+
+  /** Emits an entry another node emitted to this node's clients of its room. */
+  deliverShared(entry: StreamEntry): void {
+    const { stream } = entry.envelope;
+    const at = stream.indexOf('@');
+    if (at <= 0 || !(entry.event in serverEvents)) return;
+    this.#deliver(stream.slice(at + 1), entry);
+  }
+
+  /** Tells this node's clients of a stream to refetch it (they may have missed an entry). */
+  resyncStream(stream: string): void {
+    const room = stream.slice(stream.indexOf('@') + 1);
+    const envelope: Envelope<ServerEventData<'stream:resync'>> = {
+      id: randomUUID(),
+      stream: SESSION_STREAM,
+      seq: 0,
+      ts: Date.now(),
+      data: { stream, reason: 'gap' },
+    };
+    (this.#io.local.to(room).emit as (event: string, envelope: unknown) => boolean)('stream:resync', envelope);
+    this.#metrics.eventOut('stream:resync', this.#io.of('/').adapter.rooms.get(room)?.size ?? 0);
+  }
+
+  /**
+   * Records and emits an entry to this node's clients; one numbered at or below what they already
+   * got (another node's entry overtook it) would be dropped by them, so they resync instead.
+   */
+  #deliver(room: string, entry: StreamEntry): void {
+    if (!this.#log.record(entry)) {
+      this.resyncStream(entry.envelope.stream);
+      return;
+    }
+    (this.#io.local.to(room).emit as (event: string, envelope: unknown) => boolean)(entry.event, entry.envelope);
+    this.#metrics.eventOut(entry.event, this.#io.of('/').adapter.rooms.get(room)?.size ?? 0);
   }
 
   /** Sends a session-channel event to one socket (not sequenced, not replayed). */
@@ -190,11 +277,9 @@ export class Publisher {
       data: frame.data,
     };
     const entry: StreamEntry = { event: frame.event, envelope };
-    this.#log.record(entry);
     this.#onEmitted?.(entry);
-    (this.#io.to(frame.room).emit as (event: string, envelope: unknown) => boolean)(frame.event, envelope);
+    this.#deliver(frame.room, entry);
     const emittedAt = performance.now();
     for (const at of frame.publishedAt) this.#metrics.publishLatency((emittedAt - at) / 1000);
-    this.#metrics.eventOut(frame.event, this.#io.of('/').adapter.rooms.get(frame.room)?.size ?? 0);
   }
 }

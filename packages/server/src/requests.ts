@@ -34,46 +34,52 @@ export type RequestDeps = {
   endSession: (socket: RealtimeSocket, code: 'RATE_LIMITED', message: string) => void;
 };
 
-function position(log: StreamLog, stream: string) {
-  return { stream, seq: log.position(stream) };
+async function position(publisher: Publisher, stream: string) {
+  return { stream, seq: await publisher.streamPosition(stream) };
 }
 
 /** Requests the server answers itself: subscriptions (with the role→module policy), ping, resume. */
 function builtIns(deps: RequestDeps): Partial<Record<ClientEventName, BuiltIn>> {
   const { log, publisher } = deps;
   return {
-    'kpi:subscribe': ({ module }: { module: Module }, socket: RealtimeSocket) => {
+    'kpi:subscribe': async ({ module }: { module: Module }, socket: RealtimeSocket) => {
       const { session } = socket.data;
       if (!canAccessModule(session.roles, module)) {
         throw new RealtimeError('FORBIDDEN', `Your roles do not give access to the ${module} module`);
       }
       const room = rooms.module(session.tenantId, module);
       socket.join(room);
-      return { ...position(log, streamName('kpi', room)), module };
+      return { ...(await position(publisher, streamName('kpi', room))), module };
     },
     'kpi:unsubscribe': ({ module }: { module: Module }, socket: RealtimeSocket) => {
       socket.leave(rooms.module(socket.data.session.tenantId, module));
       return { module };
     },
-    'dashboard:subscribe': (_request: Record<string, never>, socket: RealtimeSocket) => {
+    'dashboard:subscribe': async (_request: Record<string, never>, socket: RealtimeSocket) => {
       const { session } = socket.data;
       const dashboardRooms = session.roles.map((role) => rooms.dashboard(session.tenantId, role));
       socket.join(dashboardRooms);
-      return { streams: dashboardRooms.map((room) => position(log, streamName('dashboard', room))) };
+      return {
+        streams: await Promise.all(dashboardRooms.map((room) => position(publisher, streamName('dashboard', room)))),
+      };
     },
     'dashboard:unsubscribe': (_request: Record<string, never>, socket: RealtimeSocket) => {
       const { session } = socket.data;
       for (const role of session.roles) socket.leave(rooms.dashboard(session.tenantId, role));
       return {};
     },
-    'notifications:subscribe': (_request: Record<string, never>, socket: RealtimeSocket) => {
+    'notifications:subscribe': async (_request: Record<string, never>, socket: RealtimeSocket) => {
       const { session } = socket.data;
       const notificationRooms = [
         rooms.user(session.tenantId, session.userId),
         ...session.roles.map((role) => rooms.role(session.tenantId, role)),
         rooms.tenant(session.tenantId),
       ];
-      return { streams: notificationRooms.map((room) => position(log, streamName('notifications', room))) };
+      return {
+        streams: await Promise.all(
+          notificationRooms.map((room) => position(publisher, streamName('notifications', room))),
+        ),
+      };
     },
     ping: ({ clientTime }: { clientTime: number }) => ({ clientTime, serverTime: Date.now() }),
     'stream:resume': ({ cursors }: { cursors: Record<string, number> }, socket: RealtimeSocket) => {
@@ -195,7 +201,7 @@ async function handleRequest(
     const builtIn = handled[event];
     let response: unknown;
     if (builtIn) {
-      response = builtIn(parsed.data as never, socket);
+      response = await builtIn(parsed.data as never, socket);
     } else {
       const handler = handlers[event] as ((request: unknown, ctx: RequestContext) => Promise<unknown>) | undefined;
       if (!handler) throw new RealtimeError('UNAVAILABLE', `${event} is not available on this server`);

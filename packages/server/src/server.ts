@@ -17,6 +17,7 @@ import { type Logger, pino } from 'pino';
 import { createClient } from 'redis';
 import { Server, type ServerOptions } from 'socket.io';
 import { authenticateHandshake, type ConnectRefusal, ConnectRefusedError } from './auth.js';
+import { ClusterLink, LocalSequencer, releaseClient } from './cluster.js';
 import { RealtimeMetrics } from './metrics.js';
 import { PresenceTracker, presenceOf } from './presence.js';
 import { type Published, Publisher } from './publisher.js';
@@ -31,10 +32,14 @@ export interface RealtimeServer {
   io: RealtimeIo;
   /** Resolves once the server can accept connections (immediately without Redis). */
   ready: Promise<void>;
-  /** Validates data once, wraps it in the envelope {id, stream, seq, ts, data}, sends it to the target's room. */
-  publish<E extends PublishableEventName>(event: E, target: TargetFor<E>, data: ServerEventData<E>): Published;
+  /**
+   * Validates data once, wraps it in the envelope {id, stream, seq, ts, data}, sends it to the
+   * target's room. Resolves once sent (on one node, before it returns; with Redis, once the shared
+   * sequence counter answers); rejects with a `RealtimeError` for data the catalog refuses.
+   */
+  publish<E extends PublishableEventName>(event: E, target: TargetFor<E>, data: ServerEventData<E>): Promise<Published>;
   /** Where a stream stands now (for REST snapshots to embed), e.g. `position('kpi', {kind:'module', tenantId, module})`. */
-  position(channel: Channel, target: Target): { stream: string; seq: number };
+  position(channel: Channel, target: Target): Promise<{ stream: string; seq: number }>;
   /** This node's connections, users, rooms, and event counters. */
   stats(): RealtimeStats;
   /** The same over every node sharing the adapter (equals `stats()` without Redis). */
@@ -80,6 +85,13 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const log = new StreamLog(options.replay);
   const origins = options.cors?.origins;
   const recovery = options.connectionStateRecovery;
+  if (recovery && options.redis) {
+    // Over Redis the adapter could only restore what went through its own stream, and events are
+    // emitted locally by each node (so that a Redis outage does not stop local delivery).
+    throw new TypeError(
+      'connectionStateRecovery cannot be combined with redis: clients recover with stream:resume, which works across nodes',
+    );
+  }
 
   const serverOptions: Partial<ServerOptions> = {
     serveClient: false,
@@ -105,12 +117,22 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   };
 
   let redis: ReturnType<typeof createClient> | undefined;
+  let cluster: ClusterLink | undefined;
   let ready: Promise<void> = Promise.resolve();
   if (options.redis) {
+    // The adapter carries rooms, presence and stats across nodes; the cluster link numbers streams
+    // and shares their entries (see cluster.ts).
     redis = createClient({ url: options.redis.url });
     redis.on('error', (error: unknown) => logger.error({ code: 'UNAVAILABLE', err: error }, 'redis error'));
+    cluster = new ClusterLink({
+      url: options.redis.url,
+      log,
+      logger,
+      onEntry: (entry) => publisher.deliverShared(entry),
+      onBehind: (stream) => publisher.resyncStream(stream),
+    });
     // connect() marks the client open at once, so commands the adapter sends meanwhile are queued.
-    ready = redis.connect().then(() => undefined);
+    ready = Promise.all([redis.connect(), cluster.connect()]).then(() => undefined);
     ready.catch((error: unknown) => logger.error({ code: 'UNAVAILABLE', err: error }, 'redis connection failed'));
     serverOptions.adapter = createAdapter(redis) as unknown as ServerOptions['adapter'];
   }
@@ -122,18 +144,21 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   const publisher = new Publisher(
     io,
     log,
+    cluster ?? new LocalSequencer(log),
     metrics,
     options.conflation === false ? undefined : (options.conflation?.windowMs ?? DEFAULTS.conflationWindowMs),
     // With several nodes, every node keeps every stream, so a client may resume on any of them.
-    redis ? (entry) => io.serverSideEmit('realtime:stream-entry', entry) : undefined,
+    cluster ? (entry) => cluster.share(entry) : undefined,
   );
-  io.on('realtime:stream-entry', (entry) => log.observe(entry));
   const connectionLimiter = new ConnectionRateLimiter(limits.connectionsPerMinutePerIp);
   const rateLimiter = new SocketRateLimiter({ eventsPerSecond: limits.eventsPerSecond, burst: limits.burst });
   const presence = new PresenceTracker(
     io,
-    (update) =>
-      publisher.publish('presence:update', { kind: 'role', tenantId: update.tenantId, role: 'ADMIN' }, update),
+    (update) => {
+      publisher
+        .publish('presence:update', { kind: 'role', tenantId: update.tenantId, role: 'ADMIN' }, update)
+        .catch((error: unknown) => logger.error({ code: 'INTERNAL', err: error }, 'presence not published'));
+    },
     logger,
   );
   const pruneTimer = setInterval(() => log.prune(), log.pruneIntervalMs);
@@ -271,7 +296,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
         metrics.dispose();
         if (redis) {
           await ready.catch(() => undefined);
-          await redis.close();
+          await Promise.all([releaseClient(redis), cluster?.close()]);
         }
       })();
       return closing;

@@ -56,11 +56,11 @@ describe('StreamLog', () => {
     expect(log.plan('s', 1)).toEqual({ kind: 'replay', entries: [] });
   });
 
-  it('observes entries from other nodes: sequences continue after them, late duplicates are ignored', () => {
+  it('records entries from other nodes: sequences continue after them, late duplicates are refused', () => {
     const log = new StreamLog({ sequenceStart: () => 0 });
-    log.observe(entry('s', 1));
-    log.observe(entry('s', 2));
-    log.observe(entry('s', 2));
+    expect(log.record(entry('s', 1))).toBe(true);
+    expect(log.record(entry('s', 2))).toBe(true);
+    expect(log.record(entry('s', 2))).toBe(false);
     expect(log.position('s')).toBe(2);
     expect(log.next('s')).toBe(3);
     const plan = log.plan('s', 0);
@@ -79,5 +79,38 @@ describe('StreamLog.prune', () => {
     const plan = log.plan('s', 3, now);
     expect(plan.kind === 'replay' && plan.entries.map(({ envelope }) => envelope.seq)).toEqual([4, 5]);
     expect(log.position('s')).toBe(5);
+  });
+
+  it('numbers a stream from the shared counter, and in a new epoch of its own while it is unreachable', () => {
+    const log = new StreamLog({ sequenceStart: () => 0 });
+    log.adopt('s', 41, true); // a position read from the counter
+    expect(log.position('s')).toBe(41);
+    log.adopt('s', 42);
+    expect(log.record(entry('s', 42))).toBe(true);
+    const epoch = 1_000_000;
+    expect([log.nextDiverged('s', epoch), log.nextDiverged('s', epoch)]).toEqual([epoch + 1, epoch + 2]);
+    expect(log.takeDiverged('s')).toBe(true);
+    expect(log.takeDiverged('s')).toBe(false);
+    expect(log.highest('s')).toBe(epoch + 2);
+  });
+
+  it('refuses to replay across a number it never recorded', () => {
+    const log = new StreamLog({ sequenceStart: () => 0 });
+    for (const seq of [1, 2, 4, 5]) log.record(entry('s', seq));
+    expect(log.plan('s', 1)).toEqual({ kind: 'resync', reason: 'gap' }); // 2, then 4: 3 is missing
+    const plan = log.plan('s', 3);
+    expect(plan.kind === 'replay' && plan.entries.map(({ envelope }) => envelope.seq)).toEqual([4, 5]);
+  });
+
+  it('knows when another node announces an entry it missed, once per announcement', () => {
+    const log = new StreamLog({ sequenceStart: () => 0 });
+    for (const seq of [1, 2, 3]) log.record(entry('s', seq));
+    expect(log.missed('s', 2, 'e2')).toBe(false); // recorded, same entry
+    expect(log.missed('s', 2, 'another')).toBe(true); // same number, another entry: numbered apart
+    expect(log.missed('s', 2, 'another')).toBe(false);
+    expect(log.missed('s', 5, 'e5')).toBe(true); // beyond what arrived here
+    expect(log.missed('s', 5, 'e5')).toBe(false);
+    expect(log.record(entry('s', 4))).toBe(false); // its clients were told to resync past it
+    expect(log.missed('unknown', 9, 'x')).toBe(false); // nobody here follows that stream
   });
 });

@@ -28,8 +28,9 @@ export type StreamEntry = { event: ServerEventName; envelope: Envelope<unknown> 
 const SNAPSHOT_EVENTS: ReadonlySet<ServerEventName> = new Set<ServerEventName>(['presence:update']);
 
 /**
- * `start`: where this server's numbering of the stream began; `seq`: last number handed out;
- * `recorded`: last number emitted (lower while a conflated frame is pending).
+ * `start`: where this node's numbering of the stream began; `seq`: highest number handed out or
+ * seen here; `recorded`: last number emitted here (lower while a frame is pending or in flight);
+ * `diverged`: numbered here while the shared counter was unreachable (see `nextDiverged`).
  */
 type StreamState = {
   start: number;
@@ -38,6 +39,9 @@ type StreamState = {
   entries: StreamEntry[];
   head: number;
   expiredUpTo: number;
+  diverged: boolean;
+  /** Highest number another node announced that this node found missing (its clients were told to resync). */
+  resyncedUpTo: number;
 };
 
 export type ResumePlan =
@@ -47,17 +51,19 @@ export type ResumePlan =
 /**
  * Per-stream sequence numbers and a bounded replay buffer (a ring per stream). A stream's numbering
  * starts at `sequenceStart()` when it is first published to or asked for; its first event is that + 1.
+ * With several nodes the numbers come from a shared counter (`adopt`), and this log keeps what
+ * this node has seen of them.
  */
 export class StreamLog {
   readonly #streams = new Map<string, StreamState>();
   readonly #bufferSize: number;
   readonly #maxAgeMs: number;
-  readonly #sequenceStart: () => number;
+  readonly sequenceStart: () => number;
 
   constructor(options: ReplayOptions = {}) {
     this.#bufferSize = Math.max(0, options.bufferSize ?? 500);
     this.#maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
-    this.#sequenceStart = options.sequenceStart ?? microsecondsNow;
+    this.sequenceStart = options.sequenceStart ?? microsecondsNow;
   }
 
   /**
@@ -70,17 +76,36 @@ export class StreamLog {
     return this.#state(stream).recorded;
   }
 
-  #state(stream: string, start: () => number = this.#sequenceStart): StreamState {
+  /** The last number emitted here on a stream, without starting its numbering (undefined: never). */
+  recorded(stream: string): number | undefined {
+    return this.#streams.get(stream)?.recorded;
+  }
+
+  /** The highest number this node has handed out or seen on a stream (0 when none). */
+  highest(stream: string): number {
+    return this.#streams.get(stream)?.seq ?? 0;
+  }
+
+  #state(stream: string, start: () => number = this.sequenceStart): StreamState {
     let state = this.#streams.get(stream);
     if (!state) {
       const first = start();
-      state = { start: first, seq: first, recorded: first, entries: [], head: 0, expiredUpTo: first };
+      state = {
+        start: first,
+        seq: first,
+        recorded: first,
+        entries: [],
+        head: 0,
+        expiredUpTo: first,
+        diverged: false,
+        resyncedUpTo: first,
+      };
       this.#streams.set(stream, state);
     }
     return state;
   }
 
-  /** Reserves the next sequence number of a stream. */
+  /** Reserves the next sequence number of a stream (one node: this log is the counter). */
   next(stream: string): number {
     const state = this.#state(stream);
     state.seq += 1;
@@ -88,30 +113,84 @@ export class StreamLog {
   }
 
   /**
-   * Takes in an entry another node emitted (shared through the adapter), so that a client can
-   * resume on any node and this node's next number follows it. Late or duplicate entries are ignored.
+   * Takes a number the shared counter handed out (a reservation, or a position: `asPosition`).
+   * A stream new to this node starts just below it, so its first event is not taken for a gap.
    */
-  observe(entry: StreamEntry): void {
-    // A stream first seen here through another node continues that node's numbering.
-    const state = this.#state(entry.envelope.stream, () => entry.envelope.seq - 1);
-    if (entry.envelope.seq <= state.recorded) return;
-    state.seq = Math.max(state.seq, entry.envelope.seq);
-    this.record(entry);
+  adopt(stream: string, seq: number, asPosition = false): void {
+    const state = this.#state(stream, () => (asPosition ? seq : seq - 1));
+    state.seq = Math.max(state.seq, seq);
   }
 
-  /** Keeps an emitted event for replay. Entries must be recorded in sequence order. */
-  record(entry: StreamEntry): void {
-    const state = this.#streams.get(entry.envelope.stream);
-    if (!state) return;
-    state.recorded = entry.envelope.seq;
+  /**
+   * Numbers a stream while the shared counter cannot be reached. The first such number starts a new
+   * epoch at `epochStart` (a time, so above what any node handed out before): this node's clients
+   * see a gap and resync, and numbers handed out meanwhile by another node (from the counter, or
+   * from its own epoch) cannot be mistaken for these.
+   */
+  nextDiverged(stream: string, epochStart: number): number {
+    const state = this.#state(stream, () => epochStart);
+    if (!state.diverged) {
+      state.diverged = true;
+      state.seq = Math.max(state.seq, epochStart);
+    }
+    state.seq += 1;
+    return state.seq;
+  }
+
+  /** Whether the stream was numbered here while the counter was unreachable; clears the mark. */
+  takeDiverged(stream: string): boolean {
+    const state = this.#streams.get(stream);
+    if (!state?.diverged) return false;
+    state.diverged = false;
+    return true;
+  }
+
+  /**
+   * Keeps an entry about to be emitted here (this node's own, or one another node emitted) for
+   * replay. Returns false, keeping nothing, when a number at or above it was already emitted here:
+   * the clients here are past it and would drop it, so they must resync instead.
+   */
+  record(entry: StreamEntry): boolean {
+    const { seq } = entry.envelope;
+    // A stream first seen here through another node continues that node's numbering.
+    const state = this.#state(entry.envelope.stream, () => seq - 1);
+    if (seq <= state.recorded) return false;
+    state.recorded = seq;
+    state.seq = Math.max(state.seq, seq);
     const capacity = SNAPSHOT_EVENTS.has(entry.event) ? Math.min(1, this.#bufferSize) : this.#bufferSize;
-    if (capacity === 0) return;
+    if (capacity === 0) return true;
     if (state.entries.length < capacity) {
       state.entries.push(entry);
     } else {
       state.entries[state.head] = entry;
       state.head = (state.head + 1) % capacity;
     }
+    return true;
+  }
+
+  /**
+   * Whether this node missed an entry another node says it emitted (`seq`, `id`) on a stream whose
+   * clients this node serves: it never recorded that number, or recorded another entry under it (two
+   * nodes numbering on their own during an outage). When it did, the stream moves past `seq` here,
+   * and the caller tells its clients to resync.
+   */
+  missed(stream: string, seq: number, id: string): boolean {
+    const state = this.#streams.get(stream);
+    if (!state || seq <= state.resyncedUpTo) return false;
+    let missing = seq > state.recorded;
+    if (!missing) {
+      const ordered = this.#ordered(state);
+      const oldest = ordered[0];
+      // Only what the buffer still covers can be checked; older numbers were delivered or resynced.
+      if (oldest && oldest.envelope.seq <= seq) {
+        missing = ordered.find((entry) => entry.envelope.seq === seq)?.envelope.id !== id;
+      }
+    }
+    if (!missing) return false;
+    state.resyncedUpTo = seq;
+    state.recorded = Math.max(state.recorded, seq);
+    state.seq = Math.max(state.seq, seq);
+    return true;
   }
 
   /** How often `prune` should run: often enough that aged entries do not pile up. */
@@ -148,6 +227,12 @@ export class StreamLog {
     if (cursor > state.seq || cursor < state.start) return { kind: 'resync', reason: 'unknown_stream' };
     const missed = this.#ordered(state).filter((entry) => entry.envelope.seq > cursor);
     const first = missed[0];
+    // Entries recorded here may skip numbers (an event another node emitted that never arrived).
+    for (let index = 1; index < missed.length; index += 1) {
+      if ((missed[index] as StreamEntry).envelope.seq !== (missed[index - 1] as StreamEntry).envelope.seq + 1) {
+        return { kind: 'resync', reason: 'gap' };
+      }
+    }
     if (!first) {
       // Nothing recorded after the cursor: up to date, or the next frame is still pending
       // (conflation) and will arrive live. Otherwise the buffer no longer holds what was missed.

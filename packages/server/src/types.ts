@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { VerifiedSession, VerifyToken } from './auth.js';
-import type { ReplayOptions, StreamEntry } from './streams.js';
+import type { ReplayOptions } from './streams.js';
 
 /** What the server keeps on each socket (`socket.data`). */
 export type SocketData = {
@@ -27,8 +27,6 @@ export type NodeStats = RealtimeStats & { users: string[]; roomNames: string[] }
 /** Events the server nodes exchange among themselves (through the adapter). */
 export type InterServerEvents = {
   'realtime:stats': (ack: (stats: NodeStats) => void) => void;
-  /** An event a node emitted on a stream, for the others' replay buffers and sequence counters. */
-  'realtime:stream-entry': (entry: StreamEntry) => void;
 };
 
 export type RealtimeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -82,11 +80,15 @@ export type RealtimeServerOptions = {
   conflation?: { windowMs: number } | false;
   /** Per-stream replay buffer for `stream:resume`. */
   replay?: ReplayOptions;
-  /** Share rooms and publishes across processes through the Redis Streams adapter. Omitted: in-memory. */
+  /**
+   * Several nodes over Redis: rooms, presence and stats through the Redis Streams adapter; stream
+   * numbers from a shared counter; every emitted event shared with the other nodes. While Redis is
+   * down each node keeps serving its own clients. Omitted: one node, in memory.
+   */
   redis?: { url: string };
   /**
-   * Socket.IO connection-state recovery (the auth middleware still runs on every recovery).
-   * Default: off; `stream:resume` is the recovery mechanism.
+   * Socket.IO connection-state recovery (the auth middleware still runs on every recovery), for
+   * one node only (refused with `redis`). Default: off; `stream:resume` is the recovery mechanism.
    */
   connectionStateRecovery?: { maxDisconnectionDurationMs: number } | false;
   /** Default: pino at `info`. Tokens are never logged. */

@@ -20,20 +20,20 @@ describe('conflation', () => {
     for (let value = 1; value <= 50; value += 1) {
       const key = ['score', 'exposure', 'defaults'][value % 3] ?? 'score';
       published.push(
-        realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', key, value)] }),
+        await realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', key, value)] }),
       );
     }
     // Leading edge: the stream was quiet, so the first publish went at once, as its own frame.
     expect(published[0]?.seq).toBe(1);
-    expect(realtime.position('kpi', target).seq).toBe(1);
+    expect((await realtime.position('kpi', target)).seq).toBe(1);
     // Every later publish in the window is folded into the same frame.
     expect(new Set(published.slice(1).map(({ id, seq }) => `${id}/${seq}`)).size).toBe(1);
     expect(published[1]?.seq).toBe(2);
     // A pending frame is not a position yet: a client positioned now must still receive it.
-    expect(realtime.position('kpi', target).seq).toBe(1);
+    expect((await realtime.position('kpi', target)).seq).toBe(1);
 
     await vi.waitFor(() => expect(received).toHaveLength(2));
-    expect(realtime.position('kpi', target).seq).toBe(2);
+    expect((await realtime.position('kpi', target)).seq).toBe(2);
     await roundTrip(socket);
     expect(received).toHaveLength(2);
     expect(received[0]?.envelope).toMatchObject({ seq: 1, data: { kpis: [{ key: 'exposure', value: 1 }] } });
@@ -50,8 +50,8 @@ describe('conflation', () => {
     // Once the stream is quiet again, the next update goes at once, in sequence.
     await new Promise((resolve) => setTimeout(resolve, 30));
     const next = nextEvent(socket, 'kpi:update');
-    realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 99)] });
-    expect(realtime.position('kpi', target).seq).toBe(3);
+    await realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 99)] });
+    expect((await realtime.position('kpi', target)).seq).toBe(3);
     expect(await next).toMatchObject({ seq: 3, data: { kpis: [{ key: 'score', value: 99 }] } });
   });
 
@@ -62,7 +62,7 @@ describe('conflation', () => {
     await request(socket, 'dashboard:subscribe', {});
     const received = collect(socket, ['dashboard:update']);
     for (let value = 1; value <= 10; value += 1) {
-      realtime.publish(
+      await realtime.publish(
         'dashboard:update',
         { kind: 'dashboard', tenantId, role: 'ADMIN' },
         {
@@ -90,8 +90,8 @@ describe('conflation', () => {
     await request(socket, 'kpi:subscribe', { module: 'risk' });
     const received = collect(socket, ['kpi:update']);
     const batch = (prefix: string) => Array.from({ length: 60 }, (_, index) => kpi('risk', `${prefix}${index}`, index));
-    realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: batch('a') });
-    realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: batch('b') });
+    await realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: batch('a') });
+    await realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: batch('b') });
     await vi.waitFor(() => expect(received).toHaveLength(2));
     expect(received.map(({ envelope }) => [envelope.seq, (envelope.data as KpiData).kpis.length])).toEqual([
       [1, 60],
@@ -106,7 +106,7 @@ describe('conflation', () => {
     await request(socket, 'kpi:subscribe', { module: 'risk' });
     const received = collect(socket, ['kpi:update']);
     for (let value = 1; value <= 5; value += 1) {
-      realtime.publish(
+      await realtime.publish(
         'kpi:update',
         { kind: 'module', tenantId, module: 'risk' },
         { tenantId, module: 'risk', kpis: [kpi('risk', 'score', value)] },
@@ -122,7 +122,7 @@ describe('conflation', () => {
     const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId, roles: ['RISK_ANALYST'] });
     await request(socket, 'kpi:subscribe', { module: 'risk' });
     const frame = nextEvent(socket, 'kpi:update');
-    realtime.publish(
+    await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId, module: 'risk' },
       { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 7)] },

@@ -25,16 +25,18 @@ describe('replay after a dropped connection', () => {
     const first = await connectAs(disposer, url, who);
     await request(first.socket, 'kpi:subscribe', { module: 'risk' });
     const seen = collect(first.socket, ['kpi:update', 'notification:new']);
-    realtime.publish('kpi:update', target, riskUpdate(tenantId, 1));
-    realtime.publish('kpi:update', target, riskUpdate(tenantId, 2));
+    await realtime.publish('kpi:update', target, riskUpdate(tenantId, 1));
+    await realtime.publish('kpi:update', target, riskUpdate(tenantId, 2));
     await roundTrip(first.socket);
     const cursor = seen.at(-1)?.envelope.seq ?? 0;
     expect(cursor).toBe(2);
     first.socket.disconnect();
 
     // While the client is away: more KPIs, and a notification on its user stream.
-    const missed = [3, 4, 5].map((value) => realtime.publish('kpi:update', target, riskUpdate(tenantId, value)));
-    const note = realtime.publish(
+    const missed = await Promise.all(
+      [3, 4, 5].map((value) => realtime.publish('kpi:update', target, riskUpdate(tenantId, value))),
+    );
+    const note = await realtime.publish(
       'notification:new',
       { kind: 'user', tenantId, userId: 'ann' },
       {
@@ -55,7 +57,7 @@ describe('replay after a dropped connection', () => {
     const userStream = streamName('notifications', rooms.user(tenantId, 'ann'));
     const ack = await request(second.socket, 'stream:resume', { cursors: { [stream]: cursor, [userStream]: 0 } });
     expect(ack).toEqual({ ok: true, data: { replayed: 4, resync: [] } });
-    realtime.publish('kpi:update', target, riskUpdate(tenantId, 6));
+    await realtime.publish('kpi:update', target, riskUpdate(tenantId, 6));
     await roundTrip(second.socket);
 
     const kpis = received.filter(({ event }) => event === 'kpi:update').map(({ envelope }) => envelope);
@@ -77,7 +79,7 @@ describe('replay after a dropped connection', () => {
     const { url, realtime } = await startServer(disposer, { conflation: false });
     const tenantId = uniqueId('t');
     const target = { kind: 'module' as const, tenantId, module: 'risk' as const };
-    realtime.publish('kpi:update', target, riskUpdate(tenantId, 1));
+    await realtime.publish('kpi:update', target, riskUpdate(tenantId, 1));
     const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId, roles: ['ADMIN'] });
     const sub = await request(socket, 'kpi:subscribe', { module: 'risk' });
     if (!sub.ok) throw new Error('subscribe failed');
@@ -120,8 +122,8 @@ describe('replay after a dropped connection', () => {
   it('asks for a resync when the missed events are older than maxAgeMs', async () => {
     const { url, realtime } = await startServer(disposer, { conflation: false, replay: { maxAgeMs: 5 } });
     const tenantId = uniqueId('t');
-    realtime.publish('kpi:update', { kind: 'module', tenantId, module: 'risk' }, riskUpdate(tenantId, 1));
-    realtime.publish('kpi:update', { kind: 'module', tenantId, module: 'risk' }, riskUpdate(tenantId, 2));
+    await realtime.publish('kpi:update', { kind: 'module', tenantId, module: 'risk' }, riskUpdate(tenantId, 1));
+    await realtime.publish('kpi:update', { kind: 'module', tenantId, module: 'risk' }, riskUpdate(tenantId, 2));
     await new Promise((resolve) => setTimeout(resolve, 25));
     const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId, roles: ['ADMIN'] });
     await request(socket, 'kpi:subscribe', { module: 'risk' });
@@ -139,13 +141,13 @@ describe('replay after a dropped connection', () => {
     const target = { kind: 'module' as const, tenantId, module: 'risk' as const };
     const before = await startServer(disposer, { conflation: false });
     for (let value = 1; value <= 5; value += 1)
-      before.realtime.publish('kpi:update', target, riskUpdate(tenantId, value));
-    const cursor = before.realtime.position('kpi', target);
+      await before.realtime.publish('kpi:update', target, riskUpdate(tenantId, value));
+    const cursor = await before.realtime.position('kpi', target);
     expect(cursor.seq).toBe(5);
     await before.realtime.close();
 
     const after = await startServer(disposer, { conflation: false });
-    after.realtime.publish('kpi:update', target, riskUpdate(tenantId, 6));
+    await after.realtime.publish('kpi:update', target, riskUpdate(tenantId, 6));
     const { socket } = await connectAs(disposer, after.url, { userId: 'ann', tenantId, roles: ['ADMIN'] });
     await request(socket, 'kpi:subscribe', { module: 'risk' });
     const resync = nextEvent(socket, 'stream:resync');
@@ -163,15 +165,15 @@ describe('sequence epochs', () => {
     const target = { kind: 'module' as const, tenantId, module: 'risk' as const };
     const epochStart = { sequenceStart: undefined };
     const before = await startServer(disposer, { conflation: false, replay: epochStart });
-    const first = before.realtime.publish('kpi:update', target, riskUpdate(tenantId, 1));
+    const first = await before.realtime.publish('kpi:update', target, riskUpdate(tenantId, 1));
     await before.realtime.close();
 
     // The restarted server publishes more events than the old client saw, yet the old cursor is
     // never taken for a point in the new numbering.
     await new Promise((resolve) => setTimeout(resolve, 2));
     const after = await startServer(disposer, { conflation: false, replay: epochStart });
-    const published = [1, 2, 3].map((value) =>
-      after.realtime.publish('kpi:update', target, riskUpdate(tenantId, value)),
+    const published = await Promise.all(
+      [1, 2, 3].map((value) => after.realtime.publish('kpi:update', target, riskUpdate(tenantId, value))),
     );
     expect(published[0]?.seq).toBeGreaterThan(first.seq);
     expect(published.map((p) => p.seq - (published[0]?.seq ?? 0))).toEqual([0, 1, 2]);
@@ -193,7 +195,7 @@ describe('sequence epochs', () => {
     const subscribed = await request(socket, 'kpi:subscribe', { module: 'risk' });
     if (!subscribed.ok) throw new Error('subscribe refused');
     const update = nextEvent(socket, 'kpi:update');
-    realtime.publish('kpi:update', { kind: 'module', tenantId, module: 'risk' }, riskUpdate(tenantId, 1));
+    await realtime.publish('kpi:update', { kind: 'module', tenantId, module: 'risk' }, riskUpdate(tenantId, 1));
     expect((await update).seq).toBe(subscribed.data.seq + 1);
   });
 });
@@ -215,7 +217,7 @@ describe('outbound cost', () => {
       .encoder;
     const encode = vi.spyOn(encoder, 'encode');
 
-    const published = realtime.publish(
+    const published = await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId, module: 'risk' },
       riskUpdate(tenantId, 42),

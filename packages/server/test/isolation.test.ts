@@ -83,39 +83,43 @@ describe('cross-tenant isolation', () => {
     }
 
     const sent = {
-      toAcmeAnn: realtime.publish(
+      toAcmeAnn: await realtime.publish(
         'notification:new',
         { kind: 'user', tenantId: acme, userId: 'ann' },
         notification(acme, 'acme ann', { kind: 'user', userId: 'ann' }),
       ),
-      toAcmeUnderwriters: realtime.publish(
+      toAcmeUnderwriters: await realtime.publish(
         'notification:new',
         { kind: 'role', tenantId: acme, role: 'UNDERWRITER' },
         notification(acme, 'acme uw', { kind: 'role', role: 'UNDERWRITER' }),
       ),
-      toAcme: realtime.publish('notification:new', { kind: 'tenant', tenantId: acme }, notification(acme, 'acme all')),
-      acmeRisk: realtime.publish(
+      toAcme: await realtime.publish(
+        'notification:new',
+        { kind: 'tenant', tenantId: acme },
+        notification(acme, 'acme all'),
+      ),
+      acmeRisk: await realtime.publish(
         'kpi:update',
         { kind: 'module', tenantId: acme, module: 'risk' },
         { tenantId: acme, module: 'risk', kpis: [kpi('risk', 'score', 1)] },
       ),
-      acmeAdminDashboard: realtime.publish(
+      acmeAdminDashboard: await realtime.publish(
         'dashboard:update',
         { kind: 'dashboard', tenantId: acme, role: 'ADMIN' },
         { tenantId: acme, role: 'ADMIN', cards: [], topKpis: [], updatedAt: new Date().toISOString() },
       ),
-      acmeAlert: realtime.publish('alert:new', { kind: 'tenant', tenantId: acme }, alert(acme, 'acme alert')),
-      betaSupport: realtime.publish(
+      acmeAlert: await realtime.publish('alert:new', { kind: 'tenant', tenantId: acme }, alert(acme, 'acme alert')),
+      betaSupport: await realtime.publish(
         'kpi:update',
         { kind: 'module', tenantId: beta, module: 'support' },
         { tenantId: beta, module: 'support', kpis: [kpi('support', 'open', 3)] },
       ),
-      betaAdmins: realtime.publish(
+      betaAdmins: await realtime.publish(
         'alert:new',
         { kind: 'role', tenantId: beta, role: 'ADMIN' },
         alert(beta, 'beta admins'),
       ),
-      everyone: realtime.publish('alert:new', { kind: 'system' }, alert(null, 'system')),
+      everyone: await realtime.publish('alert:new', { kind: 'system' }, alert(null, 'system')),
     };
     for (const { socket } of clients.values()) await roundTrip(socket);
 
@@ -143,8 +147,8 @@ describe('cross-tenant isolation', () => {
     const { url, realtime } = await startServer(disposer, { conflation: false });
     const acme = uniqueId('acme');
     const beta = uniqueId('beta');
-    realtime.publish('notification:new', { kind: 'tenant', tenantId: acme }, notification(acme, 'secret'));
-    realtime.publish(
+    await realtime.publish('notification:new', { kind: 'tenant', tenantId: acme }, notification(acme, 'secret'));
+    await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId: beta, module: 'risk' },
       { tenantId: beta, module: 'risk', kpis: [kpi('risk', 'x', 1)] },
@@ -171,7 +175,7 @@ describe('cross-tenant isolation', () => {
       data: { stream: streamName('kpi', rooms.module(beta, 'risk')) },
     });
     const received = collect(socket, EVENTS);
-    realtime.publish(
+    await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId: acme, module: 'risk' },
       { tenantId: acme, module: 'risk', kpis: [kpi('risk', 'x', 1)] },

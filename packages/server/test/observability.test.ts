@@ -33,7 +33,7 @@ describe('stats()', () => {
     await request(ann1.socket, 'kpi:subscribe', { module: 'risk' });
     await request(ann1.socket, 'kpi:subscribe', { module: 'support' }); // FORBIDDEN
     await rawRequest(bob.socket, 'nope', {}); // UNKNOWN_EVENT
-    realtime.publish(
+    await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId: acme, module: 'risk' },
       { tenantId: acme, module: 'risk', kpis: [kpi('risk', 'x', 1)] },
@@ -72,7 +72,7 @@ describe('Prometheus metrics', () => {
     await request(socket, 'kpi:subscribe', { module: 'support' });
     const expired = await signToken({ userId: 'old', tenantId, roles: ['ADMIN'] }, { issuedAt: 1, expiresAt: 2 });
     await connectError(makeClient(disposer, url, { token: expired, protocol: PROTOCOL_VERSION }));
-    realtime.publish(
+    await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId, module: 'risk' },
       { tenantId, module: 'risk', kpis: [kpi('risk', 'x', 1)] },

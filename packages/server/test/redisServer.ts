@@ -22,38 +22,51 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export type RedisInstance = { url: string; stop: () => Promise<void> };
+export type RedisInstance = {
+  url: string;
+  /** Stops the server (when running). */
+  stop: () => Promise<void>;
+  /** Starts it again on the same port, empty (there is no persistence). */
+  start: () => Promise<void>;
+};
 
-/** Starts a throw-away redis-server on a free port (no persistence); fails loudly when it is not installed. */
-export async function startRedis(): Promise<RedisInstance> {
-  const binary = redisServerPath();
-  const port = await freePort();
+function spawnRedis(binary: string, port: number): Promise<ChildProcess> {
   const child: ChildProcess = spawn(
     binary,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<ChildProcess>((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
+      if (output.includes('Ready to accept connections')) resolve(child);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
     child.once('error', reject);
   });
+}
+
+/** Starts a throw-away redis-server on a free port (no persistence); fails loudly when it is not installed. */
+export async function startRedis(): Promise<RedisInstance> {
+  const binary = redisServerPath();
+  const port = await freePort();
+  let child = await spawnRedis(binary, port);
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   return {
     url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop,
+    start: async () => {
+      await stop();
+      child = await spawnRedis(binary, port);
+    },
   };
 }
 

@@ -1,18 +1,15 @@
-import { PROTOCOL_VERSION, type PresenceUpdate } from '@org/contracts';
+import type { PresenceUpdate } from '@org/contracts';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   collect,
   connectAs,
   Disposer,
-  disconnected,
   kpi,
-  makeClient,
   nextEvent,
   request,
   roundTrip,
   SECRET,
-  signToken,
   startServer,
   uniqueId,
 } from './helpers.js';
@@ -26,6 +23,7 @@ async function twoNodes() {
   const redis = await startRedis();
   disposer.add(() => redis.stop());
   const probe = createClient({ url: redis.url });
+  probe.on('error', () => undefined); // some tests stop Redis under it
   await probe.connect();
   disposer.add(() => probe.close());
   const a = await startServer(disposer, { redis: { url: redis.url }, conflation: false });
@@ -37,7 +35,7 @@ async function twoNodes() {
     },
     { timeout: 10_000 },
   );
-  return { a, b };
+  return { a, b, redis };
 }
 
 describe('scale-out over Redis Streams', () => {
@@ -56,7 +54,7 @@ describe('scale-out over Redis Streams', () => {
     const strangerReceived = collect(stranger.socket, ['kpi:update']);
 
     const arrival = nextEvent(onB.socket, 'kpi:update');
-    const published = a.realtime.publish(
+    const published = await a.realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId, module: 'risk' },
       { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 7)] },
@@ -69,7 +67,7 @@ describe('scale-out over Redis Streams', () => {
     });
 
     const alert = nextEvent(stranger.socket, 'alert:new');
-    a.realtime.publish(
+    await a.realtime.publish(
       'alert:new',
       { kind: 'system' },
       {
@@ -99,11 +97,11 @@ describe('scale-out over Redis Streams', () => {
     const onA = await connectAs(disposer, a.url, who);
     await request(onA.socket, 'kpi:subscribe', { module: 'risk' });
     const first = nextEvent(onA.socket, 'kpi:update');
-    a.realtime.publish('kpi:update', target, update(1));
+    await a.realtime.publish('kpi:update', target, update(1));
     const cursor = await first;
     onA.socket.disconnect();
-    const missed = [2, 3, 4].map((value) => a.realtime.publish('kpi:update', target, update(value)));
-    await vi.waitFor(() => expect(b.realtime.position('kpi', target).seq).toBe(4));
+    const missed = await Promise.all([2, 3, 4].map((value) => a.realtime.publish('kpi:update', target, update(value))));
+    await vi.waitFor(async () => expect((await b.realtime.position('kpi', target)).seq).toBe(4));
 
     const onB = await connectAs(disposer, b.url, who);
     const received = collect(onB.socket, ['kpi:update']);
@@ -113,7 +111,7 @@ describe('scale-out over Redis Streams', () => {
       data: { replayed: 3, resync: [] },
     });
     // Node B numbers the stream after what node A sent.
-    expect(b.realtime.publish('kpi:update', target, update(5)).seq).toBe(5);
+    expect((await b.realtime.publish('kpi:update', target, update(5))).seq).toBe(5);
     await vi.waitFor(() => expect(received).toHaveLength(4));
     expect(received.map(({ envelope }) => [envelope.seq, envelope.replay ?? false])).toEqual([
       [2, true],
@@ -124,72 +122,98 @@ describe('scale-out over Redis Streams', () => {
     expect(received.slice(0, 3).map(({ envelope }) => envelope.id)).toEqual(missed.map(({ id }) => id));
   });
 
-  it('connection-state recovery works over Redis: missed broadcasts from the other node are restored, and auth still runs', async () => {
-    const redis = await startRedis();
-    disposer.add(() => redis.stop());
-    const recovery = { maxDisconnectionDurationMs: 60_000 };
-    const a = await startServer(disposer, {
-      redis: { url: redis.url },
-      conflation: false,
-      connectionStateRecovery: recovery,
-    });
-    const b = await startServer(disposer, {
-      redis: { url: redis.url },
-      conflation: false,
-      connectionStateRecovery: recovery,
-    });
-    const probe = createClient({ url: redis.url });
-    await probe.connect();
-    disposer.add(() => probe.close());
-    await vi.waitFor(
-      async () => expect(String(await probe.sendCommand(['CLIENT', 'LIST'])).match(/cmd=xread/g)?.length).toBe(2),
-      {
-        timeout: 10_000,
-      },
-    );
+  it('refuses connection-state recovery together with Redis (stream:resume recovers across nodes)', async () => {
+    await expect(
+      startServer(disposer, {
+        redis: { url: 'redis://127.0.0.1:1' },
+        connectionStateRecovery: { maxDisconnectionDurationMs: 60_000 },
+      }),
+    ).rejects.toThrow(/connectionStateRecovery cannot be combined with redis/);
+  });
 
+  it('numbers a stream once across nodes: concurrent publishes on both never share a number', async () => {
+    const { a, b } = await twoNodes();
     const tenantId = uniqueId('t');
-    const tokens = [
-      await signToken({ userId: 'ann', tenantId, roles: ['UNDERWRITER'] }),
-      await signToken({ userId: 'ann', tenantId, roles: ['UNDERWRITER'] }),
-    ];
-    let handshakes = 0;
-    const socket = makeClient(
-      disposer,
-      a.url,
-      {},
-      {
-        reconnection: true,
-        reconnectionDelay: 50,
-        reconnectionDelayMax: 50,
-        auth: (callback: (auth: object) => void) => {
-          handshakes += 1;
-          callback({ token: tokens.shift() ?? '', protocol: PROTOCOL_VERSION });
-        },
-      },
-    );
-    const ready = nextEvent(socket, 'session:ready');
-    socket.connect();
-    await ready;
-    // A first broadcast gives the client an offset to recover from.
-    const first = nextEvent(socket, 'notification:new');
-    b.realtime.publish('notification:new', { kind: 'tenant', tenantId }, tenantNote(tenantId, 'first'));
-    await first;
+    const target = { kind: 'module' as const, tenantId, module: 'risk' as const };
+    const update = (value: number) => ({ tenantId, module: 'risk' as const, kpis: [kpi('risk', 'score', value)] });
+    const who = { userId: 'ann', tenantId, roles: ['RISK_ANALYST' as const] };
+    const clients = [await connectAs(disposer, a.url, who), await connectAs(disposer, b.url, who)];
+    for (const client of clients) await request(client.socket, 'kpi:subscribe', { module: 'risk' });
+    const received = clients.map((client) => collect(client.socket, ['kpi:update', 'stream:resync']));
 
-    const received = collect(socket, ['notification:new']);
-    const down = disconnected(socket);
-    a.realtime.io
-      .of('/')
-      .sockets.get(socket.id ?? '')
-      ?.conn.close();
-    await down;
-    const missed = b.realtime.publish('notification:new', { kind: 'tenant', tenantId }, tenantNote(tenantId, 'missed'));
-    const again = nextEvent(socket, 'session:ready');
-    socket.connect();
-    await again;
-    expect(socket.recovered).toBe(true);
-    expect(handshakes).toBe(2);
-    await vi.waitFor(() => expect(received.map(({ envelope }) => envelope.id)).toContain(missed.id));
+    const published = await Promise.all(
+      Array.from({ length: 60 }, (_, index) =>
+        (index % 2 === 0 ? a : b).realtime.publish('kpi:update', target, update(index)),
+      ),
+    );
+    const numbers = published.map(({ seq }) => seq).sort((x, y) => x - y);
+    expect(new Set(numbers).size).toBe(60);
+    expect(numbers.at(-1)).toBe((numbers[0] ?? 0) + 59);
+
+    // Each client gets every event, or is told to resync the stream when one overtook another.
+    for (const events of received) {
+      await vi.waitFor(() => {
+        const ids = new Set(events.filter(({ event }) => event === 'kpi:update').map(({ envelope }) => envelope.id));
+        const resynced = events.some(({ event }) => event === 'stream:resync');
+        expect(resynced || published.every(({ id }) => ids.has(id))).toBe(true);
+      });
+      // What a client applies is strictly increasing (the client drops anything at or below its cursor).
+      const applied = events.filter(({ event }) => event === 'kpi:update').map(({ envelope }) => envelope.seq);
+      expect(new Set(applied).size).toBe(applied.length);
+    }
+  });
+
+  it('keeps delivering to each node’s own clients while Redis is down, and heals when it is back', async () => {
+    const { a, b, redis } = await twoNodes();
+    const tenantId = uniqueId('t');
+    const target = { kind: 'tenant' as const, tenantId };
+    const onA = await connectAs(disposer, a.url, { userId: 'ann', tenantId, roles: ['UNDERWRITER'] });
+    const onB = await connectAs(disposer, b.url, { userId: 'bob', tenantId, roles: ['UNDERWRITER'] });
+    for (const { socket } of [onA, onB]) await request(socket, 'notifications:subscribe', {});
+    const before = nextEvent(onB.socket, 'notification:new');
+    const healthy = await a.realtime.publish('notification:new', target, tenantNote(tenantId, 'healthy'));
+    expect((await before).id).toBe(healthy.id);
+    const seenA = collect(onA.socket, ['notification:new', 'stream:resync']);
+    const seenB = collect(onB.socket, ['notification:new', 'stream:resync']);
+
+    await redis.stop();
+    // Each node numbers on its own now, in a new epoch (a gap, never a reused number), and still
+    // delivers to its own clients at once.
+    const viaA = await a.realtime.publish('notification:new', target, tenantNote(tenantId, 'down, via A'));
+    const viaB = await b.realtime.publish('notification:new', target, tenantNote(tenantId, 'down, via B'));
+    expect(viaA.seq).toBeGreaterThan(healthy.seq + 1);
+    expect(viaB.seq).toBeGreaterThan(healthy.seq + 1);
+    expect(viaA.seq).not.toBe(viaB.seq);
+    await vi.waitFor(() => expect(seenA.map(({ envelope }) => envelope.id)).toContain(viaA.id));
+    await vi.waitFor(() => expect(seenB.map(({ envelope }) => envelope.id)).toContain(viaB.id));
+
+    // Back up (empty: no persistence): each node announces what it emitted meanwhile, and the
+    // other node's clients, who missed it, are told to resync that stream.
+    await redis.start();
+    const stream = healthy.stream;
+    const resyncOf = (events: typeof seenA) =>
+      events.some(
+        ({ event, envelope }) => event === 'stream:resync' && (envelope.data as { stream: string }).stream === stream,
+      );
+    await vi.waitFor(() => expect([resyncOf(seenA), resyncOf(seenB)]).toEqual([true, true]), { timeout: 15_000 });
+
+    // Cross-node delivery resumes by itself, numbered from the shared counter again.
+    await vi.waitFor(
+      async () => {
+        const arrival = nextEvent(onB.socket, 'notification:new');
+        const after = await a.realtime.publish('notification:new', target, tenantNote(tenantId, 'after'));
+        const got = await Promise.race([arrival, new Promise((resolve) => setTimeout(resolve, 500))]);
+        expect((got as { id?: string } | undefined)?.id).toBe(after.id);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+  });
+
+  it('closes while Redis is down, without waiting for commands queued offline', async () => {
+    const { a, redis } = await twoNodes();
+    await redis.stop();
+    // Would hang until Redis came back (never, here) if close() waited on the offline queue.
+    await a.realtime.close();
   });
 
   it('aggregates stats and presence across nodes', async () => {
@@ -263,7 +287,11 @@ describe('scale-out across two processes', () => {
 
     // This process -> client of the child process.
     const toBob = nextEvent(onChild.socket, 'notification:new');
-    const mine = local.realtime.publish('notification:new', { kind: 'user', tenantId, userId: 'bob' }, note('bob'));
+    const mine = await local.realtime.publish(
+      'notification:new',
+      { kind: 'user', tenantId, userId: 'bob' },
+      note('bob'),
+    );
     expect((await toBob).id).toBe(mine.id);
 
     expect(await child.call({ type: 'stats' })).toMatchObject({

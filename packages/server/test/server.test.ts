@@ -74,19 +74,19 @@ describe('subscriptions and publish', () => {
     });
 
     const received = collect(socket, ['kpi:update']);
-    const first = realtime.publish(
+    const first = await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId, module: 'risk' },
       { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 1)] },
     );
-    const second = realtime.publish(
+    const second = await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId, module: 'risk' },
       { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 2)] },
     );
     expect(first).toEqual({ id: expect.any(String), stream, seq: 1 });
     expect(second.seq).toBe(2);
-    expect(realtime.position('kpi', { kind: 'module', tenantId, module: 'risk' })).toEqual({ stream, seq: 2 });
+    expect(await realtime.position('kpi', { kind: 'module', tenantId, module: 'risk' })).toEqual({ stream, seq: 2 });
 
     await roundTrip(socket);
     expect(received.map(({ envelope }) => [envelope.stream, envelope.seq, envelope.id])).toEqual([
@@ -99,7 +99,7 @@ describe('subscriptions and publish', () => {
       ok: true,
       data: { module: 'risk' },
     });
-    realtime.publish(
+    await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId, module: 'risk' },
       { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 3)] },
@@ -116,7 +116,7 @@ describe('subscriptions and publish', () => {
     expect(ack).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
 
     const received = collect(socket, ['kpi:update']);
-    realtime.publish(
+    await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId, module: 'risk' },
       { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 1)] },
@@ -151,12 +151,12 @@ describe('subscriptions and publish', () => {
       updatedAt: new Date().toISOString(),
     };
     const update = nextEvent(socket, 'dashboard:update');
-    realtime.publish('dashboard:update', { kind: 'dashboard', tenantId, role: 'RISK_ANALYST' }, summary);
+    await realtime.publish('dashboard:update', { kind: 'dashboard', tenantId, role: 'RISK_ANALYST' }, summary);
     expect((await update).data).toEqual(summary);
 
     expect(await request(socket, 'dashboard:unsubscribe', {})).toEqual({ ok: true, data: {} });
     const received = collect(socket, ['dashboard:update']);
-    realtime.publish('dashboard:update', { kind: 'dashboard', tenantId, role: 'RISK_ANALYST' }, summary);
+    await realtime.publish('dashboard:update', { kind: 'dashboard', tenantId, role: 'RISK_ANALYST' }, summary);
     await roundTrip(socket);
     expect(received).toEqual([]);
   });
@@ -165,7 +165,11 @@ describe('subscriptions and publish', () => {
     const { url, realtime } = await startServer(disposer);
     const tenantId = uniqueId('t');
     const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId, roles: ['UNDERWRITER'] });
-    realtime.publish('notification:new', { kind: 'user', tenantId, userId: 'ann' }, notification(tenantId, 'ann'));
+    await realtime.publish(
+      'notification:new',
+      { kind: 'user', tenantId, userId: 'ann' },
+      notification(tenantId, 'ann'),
+    );
     const ack = await request(socket, 'notifications:subscribe', {});
     expect(ack).toEqual({
       ok: true,
@@ -189,37 +193,44 @@ describe('subscriptions and publish', () => {
         { kind: 'module', tenantId, module: 'risk' },
         { tenantId, module: 'risk', kpis: [] },
       );
-    expect(invalid).toThrow(RealtimeError);
-    expect(invalid).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', issues: expect.any(Array) }));
-    expect(() =>
+    await expect(invalid()).rejects.toThrow(RealtimeError);
+    await expect(invalid()).rejects.toThrow(
+      expect.objectContaining({ code: 'INVALID_PAYLOAD', issues: expect.any(Array) }),
+    );
+    await expect(
       realtime.publish(
         'kpi:update',
         { kind: 'module', tenantId, module: 'risk' },
         { tenantId: other, module: 'risk', kpis: [kpi('risk', 'a', 1)] },
       ),
-    ).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', reason: 'tenant_mismatch' }));
-    expect(() =>
+    ).rejects.toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', reason: 'tenant_mismatch' }));
+    await expect(
       realtime.publish(
         'notification:new',
         { kind: 'module', tenantId, module: 'risk' } as never,
         notification(tenantId, 'ann'),
       ),
-    ).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', reason: 'invalid_target' }));
-    expect(realtime.position('kpi', { kind: 'module', tenantId, module: 'risk' }).seq).toBe(0);
+    ).rejects.toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', reason: 'invalid_target' }));
+    expect((await realtime.position('kpi', { kind: 'module', tenantId, module: 'risk' })).seq).toBe(0);
   });
 
   it('publish refuses a notification whose audience is narrower than its target', async () => {
     const { realtime } = await startServer(disposer);
     const tenantId = uniqueId('t');
-    expect(() =>
+    await expect(
       realtime.publish('notification:new', { kind: 'tenant', tenantId }, notification(tenantId, 'ann')),
-    ).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', reason: 'audience_mismatch' }));
-    expect(() =>
+    ).rejects.toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD', reason: 'audience_mismatch' }));
+    await expect(
       realtime.publish('notification:new', { kind: 'user', tenantId, userId: 'bob' }, notification(tenantId, 'ann')),
-    ).toThrow(expect.objectContaining({ reason: 'audience_mismatch' }));
+    ).rejects.toThrow(expect.objectContaining({ reason: 'audience_mismatch' }));
     expect(
-      realtime.publish('notification:new', { kind: 'user', tenantId, userId: 'ann' }, notification(tenantId, 'ann'))
-        .seq,
+      (
+        await realtime.publish(
+          'notification:new',
+          { kind: 'user', tenantId, userId: 'ann' },
+          notification(tenantId, 'ann'),
+        )
+      ).seq,
     ).toBe(1);
   });
 
@@ -235,7 +246,7 @@ describe('subscriptions and publish', () => {
     expect(ready.data.userId).toBe('ann');
     expect(await request(socket, 'kpi:subscribe', { module: 'risk' })).toMatchObject({ ok: true });
     const update = nextEvent(socket, 'kpi:update');
-    realtime.publish(
+    await realtime.publish(
       'kpi:update',
       { kind: 'module', tenantId, module: 'risk' },
       { tenantId, module: 'risk', kpis: [kpi('risk', 'x', 1)] },

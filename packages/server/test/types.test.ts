@@ -6,21 +6,26 @@ import type { RealtimeServer, RequestHandlers, VerifiedSession } from '../src/in
 describe('public types', () => {
   it('publish accepts only the targets the catalog declares for an event, and its data type', () => {
     const check = (realtime: RealtimeServer) => {
-      realtime.publish(
+      void realtime.publish(
         'kpi:update',
         { kind: 'module', tenantId: 't', module: 'risk' },
         { tenantId: 't', module: 'risk', kpis: [] },
       );
+      const tenantTarget = { kind: 'tenant', tenantId: 't' } as const;
       // @ts-expect-error kpi:update goes to module rooms only
-      realtime.publish('kpi:update', { kind: 'tenant', tenantId: 't' }, { tenantId: 't', module: 'risk', kpis: [] });
+      void realtime.publish('kpi:update', tenantTarget, { tenantId: 't', module: 'risk', kpis: [] });
       // @ts-expect-error the data must match the event
-      realtime.publish('alert:new', { kind: 'system' }, { tenantId: 't', module: 'risk', kpis: [] });
+      void realtime.publish('alert:new', { kind: 'system' }, { tenantId: 't', module: 'risk', kpis: [] });
       // @ts-expect-error session events are not publishable
-      realtime.publish('session:ready', { kind: 'system' }, {});
+      void realtime.publish('session:ready', { kind: 'system' }, {});
     };
     expectTypeOf(check).toBeFunction();
     expectTypeOf<ReturnType<RealtimeServer['stats']>>().toEqualTypeOf<RealtimeStats>();
-    expectTypeOf<ReturnType<RealtimeServer['publish']>>().toEqualTypeOf<{ id: string; stream: string; seq: number }>();
+    expectTypeOf<Awaited<ReturnType<RealtimeServer['publish']>>>().toEqualTypeOf<{
+      id: string;
+      stream: string;
+      seq: number;
+    }>();
   });
 
   it('handlers get the parsed request and must return the catalog response', () => {

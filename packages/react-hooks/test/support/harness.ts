@@ -62,10 +62,10 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
   const restRequests: string[] = [];
 
   const kpiStream = (module: Module) => streamName('kpi', rooms.module(user.tenantId, module));
-  const position = (module: Module) => {
+  const position = async (module: Module) => {
     const stream = kpiStream(module);
     const seq = realtime
-      ? realtime.position('kpi', { kind: 'module', tenantId: user.tenantId, module }).seq
+      ? (await realtime.position('kpi', { kind: 'module', tenantId: user.tenantId, module })).seq
       : (lastPosition.get(stream) ?? 0);
     return { stream, seq };
   };
@@ -139,7 +139,7 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
         tenantId: user.tenantId,
         module,
         kpis: kpis.get(module) ?? [],
-        position: position(module),
+        position: await position(module),
         asOf: new Date().toISOString(),
       };
       return sendJson(res, 200, snapshot);
@@ -151,13 +151,15 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
         cards,
         topKpis: cards,
         updatedAt: new Date().toISOString(),
-        positions: user.roles.map((role) => {
-          const stream = streamName('dashboard', rooms.dashboard(user.tenantId, role));
-          const seq = realtime
-            ? realtime.position('dashboard', { kind: 'dashboard', tenantId: user.tenantId, role }).seq
-            : (lastPosition.get(stream) ?? 0);
-          return { stream, seq };
-        }),
+        positions: await Promise.all(
+          user.roles.map(async (role) => {
+            const stream = streamName('dashboard', rooms.dashboard(user.tenantId, role));
+            const seq = realtime
+              ? (await realtime.position('dashboard', { kind: 'dashboard', tenantId: user.tenantId, role })).seq
+              : (lastPosition.get(stream) ?? 0);
+            return { stream, seq };
+          }),
+        ),
       };
       return sendJson(res, 200, snapshot);
     }
@@ -231,7 +233,7 @@ export async function startHarness(options: { user?: User; failMarkRead?: boolea
 
   async function killSocket() {
     if (!realtime || !socketHttp) return;
-    for (const module of kpis.keys()) lastPosition.set(kpiStream(module), position(module).seq);
+    for (const module of kpis.keys()) lastPosition.set(kpiStream(module), (await position(module)).seq);
     const [server, http] = [realtime, socketHttp];
     realtime = undefined;
     socketHttp = undefined;
