@@ -5,6 +5,7 @@ import { recordFigures } from '../src/figures.js';
 import { isFor, type PublishedNotification, publishNotification } from '../src/http.js';
 import { loopbackAddress, TcpProxy } from '../src/net.js';
 import { population, tenantIds } from '../src/population.js';
+import { PostgresServer } from '../src/postgres.js';
 import { RedisServer } from '../src/redisServer.js';
 import { StreamClient } from '../src/streamClient.js';
 import { mintToken } from '../src/tokens.js';
@@ -17,6 +18,9 @@ const people = population(CLIENTS, tenants, 'failover');
 
 describe('node failover: two API processes behind a round-robin TCP proxy over Redis', () => {
   const redis = new RedisServer();
+  // The nodes share one database, as any deployment of several API processes does: a client's
+  // REST refetch on one node must find what the other persisted.
+  const pg = new PostgresServer();
   let a: ApiProcess;
   let b: ApiProcess;
   let proxy: TcpProxy;
@@ -26,8 +30,10 @@ describe('node failover: two API processes behind a round-robin TCP proxy over R
 
   beforeAll(async () => {
     await redis.start();
-    a = new ApiProcess({ name: 'failover-a', env: { REDIS_URL: redis.url }, probe: true });
-    b = new ApiProcess({ name: 'failover-b', env: { REDIS_URL: redis.url }, probe: true });
+    await pg.init();
+    pg.start();
+    a = new ApiProcess({ name: 'failover-a', env: { REDIS_URL: redis.url, DATABASE_URL: pg.url }, probe: true });
+    b = new ApiProcess({ name: 'failover-b', env: { REDIS_URL: redis.url, DATABASE_URL: pg.url }, probe: true });
     await Promise.all([a.start(), b.start()]);
     proxy = new TcpProxy([a.port, b.port]);
     await proxy.listen();
@@ -54,6 +60,7 @@ describe('node failover: two API processes behind a round-robin TCP proxy over R
     await proxy?.close();
     await Promise.all([a?.dispose(), b?.dispose()]);
     await redis.stop();
+    pg.dispose();
   });
 
   const publish = async (count: number, label: string) => {

@@ -5,6 +5,7 @@ import { recordFigures } from '../src/figures.js';
 import { http, isFor, notificationBody, type PublishedNotification, publishNotification } from '../src/http.js';
 import { loopbackAddress } from '../src/net.js';
 import { population, tenantIds } from '../src/population.js';
+import { PostgresServer } from '../src/postgres.js';
 import { RedisServer } from '../src/redisServer.js';
 import { StreamClient } from '../src/streamClient.js';
 import { mintToken } from '../src/tokens.js';
@@ -15,6 +16,9 @@ const people = population(PER_NODE * 2, tenants, 'redis');
 
 describe('Redis stopped and restarted under two API processes', () => {
   const redis = new RedisServer();
+  // The nodes share one database, as any deployment of several API processes does: a client's
+  // REST refetch on one node must find what the other persisted.
+  const pg = new PostgresServer();
   let a: ApiProcess;
   let b: ApiProcess;
   const onA: StreamClient[] = [];
@@ -23,8 +27,10 @@ describe('Redis stopped and restarted under two API processes', () => {
 
   beforeAll(async () => {
     await redis.start();
-    a = new ApiProcess({ name: 'redis-api-a', env: { REDIS_URL: redis.url } });
-    b = new ApiProcess({ name: 'redis-api-b', env: { REDIS_URL: redis.url } });
+    await pg.init();
+    pg.start();
+    a = new ApiProcess({ name: 'redis-api-a', env: { REDIS_URL: redis.url, DATABASE_URL: pg.url } });
+    b = new ApiProcess({ name: 'redis-api-b', env: { REDIS_URL: redis.url, DATABASE_URL: pg.url } });
     await Promise.all([a.start(), b.start()]);
     for (const [i, person] of people.entries()) {
       const node = i % 2 === 0 ? a : b;
@@ -44,6 +50,7 @@ describe('Redis stopped and restarted under two API processes', () => {
     for (const client of [...onA, ...onB]) client.close();
     await Promise.all([a?.dispose(), b?.dispose()]);
     await redis.stop();
+    pg.dispose();
   });
 
   const tenantWide = async (node: ApiProcess, title: string) => {
@@ -125,9 +132,20 @@ describe('Redis stopped and restarted under two API processes', () => {
     await Promise.all([...onA, ...onB].map((c) => c.settled()));
     // Everything published reaches everyone in the end (live, replay or resync).
     let lost = 0;
+    const lostExamples: string[] = [];
     for (const client of [...onA, ...onB]) {
-      for (const p of published) if (isFor(p, client.identity) && !client.notifications.has(p.id)) lost += 1;
+      for (const p of published) {
+        if (isFor(p, client.identity) && !client.notifications.has(p.id)) {
+          lost += 1;
+          if (lostExamples.length < 6) {
+            lostExamples.push(
+              `${client.identity.userId} on ${onA.includes(client) ? 'A' : 'B'} missed "${p.title}"; log: ${client.log.slice(-8).join(' | ')}`,
+            );
+          }
+        }
+      }
     }
+    if (lostExamples.length > 0) console.log(`lost in the outage:\n  ${lostExamples.join('\n  ')}`);
     recordFigures('3 redis outage', {
       nodes: 2,
       clients: PER_NODE * 2,
