@@ -11,6 +11,9 @@ import { createServices, type Services } from './services.js';
 import { createSimulator, type Simulator } from './simulator/simulator.js';
 import { createStore, type Store } from './store/index.js';
 
+/** How long requests in flight may take to answer once shutdown starts. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 export type ApiServer = {
   httpServer: Server;
   realtime: RealtimeServer;
@@ -20,7 +23,10 @@ export type ApiServer = {
   logger: Logger;
   /** Starts listening; resolves to the base URL. */
   listen(): Promise<string>;
-  /** Graceful shutdown: stop accepting, stop the simulator, drain sockets, close the store. */
+  /**
+   * Graceful shutdown: stop the simulator, stop accepting, disconnect sockets, let requests in
+   * flight answer (up to 5 s), close the store.
+   */
   close(): Promise<void>;
 };
 
@@ -87,13 +93,21 @@ export async function createApiServer(
       }),
     async close() {
       await simulator.stop();
+      // Stop accepting, but let requests already in flight finish: a publish that was persisted
+      // must get its answer, or its caller retries and it is stored twice. Idle keep-alive
+      // connections close now; whatever still runs after the grace period is cut.
+      const drained = httpServer.listening
+        ? new Promise<void>((done) => httpServer.close(() => done()))
+        : Promise.resolve();
+      httpServer.closeIdleConnections();
       await realtime.close();
-      if (httpServer.listening) {
-        await new Promise<void>((done) => {
-          httpServer.close(() => done());
-          httpServer.closeAllConnections();
-        });
-      }
+      // A connection that answered its last request is idle: close it rather than wait for the
+      // client to (keep-alive).
+      const sweep = setInterval(() => httpServer.closeIdleConnections(), 50);
+      const cut = setTimeout(() => httpServer.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await drained;
+      clearInterval(sweep);
+      clearTimeout(cut);
       await store.close();
     },
   };

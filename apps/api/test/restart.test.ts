@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { AlertsResponse, NotificationsPage, PublishEventResponse } from '@org/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { login, removeDir, request, SERVICE_KEY, startApi } from './harness.js';
@@ -64,6 +65,64 @@ describe('a restart', () => {
       expect(kpisAfter.kpis.map((k) => [k.key, k.value])).toEqual(kpisBefore.kpis.map((k) => [k.key, k.value]));
     } finally {
       await second.close();
+    }
+  });
+
+  it('answers a publish in flight when shutdown starts, so that its caller has no reason to retry it', async () => {
+    const first = await startApi();
+    const dir = first.dataDir;
+    const body = JSON.stringify({
+      event: 'notification:new',
+      tenantId: 'acme-lending',
+      audience: { kind: 'role', role: 'RISK_ANALYST' },
+      data: { severity: 'info', title: 'in flight at shutdown', body: '' },
+    });
+    const { hostname, port } = new URL(first.url);
+    let closing: Promise<void> | undefined;
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          hostname,
+          port,
+          method: 'POST',
+          path: '/api/events',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-service-key': SERVICE_KEY,
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      // Headers and half the body are in; shutdown starts; then the rest of the body arrives.
+      req.write(body.slice(0, 20), () => {
+        setTimeout(() => {
+          closing = first.close();
+          setTimeout(() => req.end(body.slice(20)), 100);
+        }, 50);
+      });
+    });
+    await closing;
+    expect(answer.status).toBe(202);
+    const { id } = PublishEventResponse.parse(JSON.parse(answer.text));
+
+    const second = await startApi({}, dir);
+    try {
+      const viewer = await login(second, 'risk@acme-lending');
+      const page = NotificationsPage.parse(
+        (await request(second, 'GET', '/api/notifications', { token: viewer.accessToken })).body,
+      );
+      expect(page.items.map((n) => n.id)).toContain(id);
+    } finally {
+      await second.close();
+      removeDir(dir);
     }
   });
 });
