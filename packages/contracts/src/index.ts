@@ -85,6 +85,8 @@ export {
   DemoUser,
   DemoUsersResponse,
   HealthResponse,
+  IDEMPOTENCY_KEY_HEADER,
+  IdempotencyKey,
   KpiQuery,
   KpiSnapshot,
   KpiWithHistory,

@@ -119,6 +119,16 @@ export const PublishEventRequest = z.discriminatedUnion('event', [
 ]);
 export type PublishEventRequest = z.infer<typeof PublishEventRequest>;
 
+/**
+ * Header of `POST /api/events` naming one publish of a notification or an alert: a retry with the
+ * same key (same event and tenant), after a lost response say, stores and sends it once and
+ * answers with the same id. Keys are the caller's (a UUID per event is enough).
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, 'idempotency keys are 1-200 visible ASCII characters');
+
 export const PublishEventResponse = z.object({
   event: z.string(),
   /** The id of the stored notification or alert, when the event was persisted. */
