@@ -21,11 +21,14 @@ import {
 import type { RealtimeServer } from '@org/realtime-server';
 import { ApiError, notFound } from './http/errors.js';
 import { headlineKeys } from './simulator/kpiCatalog.js';
+import { StoreError } from './store/errors.js';
 import type { Store } from './store/index.js';
 
 export type Viewer = Pick<Principal, 'tenantId' | 'userId' | 'roles'>;
 
 const TOP_KPIS = 6;
+
+const isConflict = (error: unknown) => error instanceof StoreError && error.code === 'CONFLICT';
 
 function audienceTarget(tenantId: string, audience: Audience): TargetFor<'notification:new'> {
   switch (audience.kind) {
@@ -60,10 +63,23 @@ export function summarize(tenantId: string, roles: readonly Role[], latest: Kpi[
  */
 export function createServices(store: Store, realtime: RealtimeServer) {
   return {
-    async publishNotification(tenantId: string, audience: Audience, draft: NotificationDraft) {
-      const notification: Notification = await store.createNotification({ tenantId, audience, draft });
-      const position = await realtime.publish('notification:new', audienceTarget(tenantId, audience), notification);
-      return { notification, position };
+    /**
+     * With `id` (an idempotent publish), a notification already stored under it was published by
+     * an earlier attempt: it is neither stored nor sent again (`duplicate`).
+     */
+    async publishNotification(tenantId: string, audience: Audience, draft: NotificationDraft, id?: string) {
+      const target = audienceTarget(tenantId, audience);
+      let notification: Notification;
+      try {
+        notification = await store.createNotification({ tenantId, audience, draft, ...(id && { id }) });
+      } catch (error) {
+        if (id && isConflict(error)) {
+          return { id, duplicate: true, position: await realtime.position('notifications', target) };
+        }
+        throw error;
+      }
+      const position = await realtime.publish('notification:new', target, notification);
+      return { id: notification.id, duplicate: false, position };
     },
 
     async markRead(viewer: Viewer, id: string): Promise<NotificationsRead> {
@@ -87,15 +103,22 @@ export function createServices(store: Store, realtime: RealtimeServer) {
       return read;
     },
 
-    async publishAlert(tenantId: string | null, draft: AlertDraft) {
-      const alert: SystemAlert = await store.createAlert({ tenantId, draft });
-      const target: Target = tenantId === null ? { kind: 'system' } : { kind: 'tenant', tenantId };
-      const position = await realtime.publish(
-        'alert:new',
-        target as Extract<Target, { kind: 'system' | 'tenant' }>,
-        alert,
-      );
-      return { alert, position };
+    /** As `publishNotification`, `id` makes the publish idempotent. */
+    async publishAlert(tenantId: string | null, draft: AlertDraft, id?: string) {
+      const target = (tenantId === null ? { kind: 'system' } : { kind: 'tenant', tenantId }) as Extract<
+        Target,
+        { kind: 'system' | 'tenant' }
+      >;
+      let alert: SystemAlert;
+      try {
+        alert = await store.createAlert({ tenantId, draft, ...(id && { id }) });
+      } catch (error) {
+        if (id && isConflict(error))
+          return { id, duplicate: true, position: await realtime.position('alerts', target) };
+        throw error;
+      }
+      const position = await realtime.publish('alert:new', target, alert);
+      return { id: alert.id, duplicate: false, position };
     },
 
     async acknowledgeAlert(viewer: Viewer, id: string): Promise<AlertAcknowledged> {

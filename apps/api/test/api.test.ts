@@ -182,6 +182,45 @@ describe('POST /api/events', () => {
     expect(wrongKey.status).toBe(401);
   });
 
+  it('stores and sends a retried publish once when it carries the same Idempotency-Key', async () => {
+    const { accessToken } = await login(api, 'underwriter@acme-lending');
+    const socket = await connect(api, accessToken);
+    try {
+      const received = collect(socket, 'notification:new');
+      const publish = (key: string, title: string) =>
+        request(api, 'POST', '/api/events', {
+          headers: { 'x-service-key': SERVICE_KEY, 'idempotency-key': key },
+          body: notificationBody('acme-lending', title),
+        });
+      const key = `retry-${Date.now()}`;
+      const first = await publish(key, 'Sent once, retried twice');
+      const retries = [await publish(key, 'Sent once, retried twice'), await publish(key, 'Sent once, retried twice')];
+      const other = await publish(`${key}-other`, 'Sent once, retried twice');
+      expect([first, ...retries, other].map((r) => r.status)).toEqual([202, 202, 202, 202]);
+      const ids = [first, ...retries, other].map((r) => PublishEventResponse.parse(r.body).id);
+      expect(new Set(ids.slice(0, 3)).size).toBe(1);
+      expect(ids[3]).not.toBe(ids[0]);
+      expect(retries.map((r) => r.headers.get('idempotent-replayed'))).toEqual(['true', 'true']);
+      expect(first.headers.get('idempotent-replayed')).toBeNull();
+
+      await waitFor(() => received.find((e) => e.data.id === ids[3]), 'the other notification');
+      expect(received.filter((e) => e.data.id === ids[0])).toHaveLength(1);
+      const page = NotificationsPage.parse(
+        (await request(api, 'GET', '/api/notifications?limit=100', { token: accessToken })).body,
+      );
+      expect(page.items.filter((n) => n.id === ids[0])).toHaveLength(1);
+
+      const badKey = await request(api, 'POST', '/api/events', {
+        headers: { 'x-service-key': SERVICE_KEY, 'idempotency-key': 'has spaces in it' },
+        body: notificationBody('acme-lending', 'x'),
+      });
+      expect(badKey.status).toBe(400);
+      expect(ApiErrorResponse.parse(badKey.body).error.code).toBe('INVALID_PAYLOAD');
+    } finally {
+      socket.disconnect();
+    }
+  });
+
   it('publishes an alert that a tenant user can acknowledge once', async () => {
     const published = await request(api, 'POST', '/api/events', {
       headers: { 'x-service-key': SERVICE_KEY },

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import {
   AlertsQuery,
   buildAsyncApiDocument,
   EntityId,
+  IDEMPOTENCY_KEY_HEADER,
+  IdempotencyKey,
   KpiQuery,
   LoginRequest,
   type LoginResponse,
@@ -24,6 +27,13 @@ import type { Store } from '../store/index.js';
 import { principalOf, requireRole, requireServiceKey, requireUser } from './auth.js';
 import { renderCatalogPage } from './catalogPage.js';
 import { ApiError, parseInput } from './errors.js';
+
+/** The id an idempotent publish is stored under (an `EntityId`: `k` and 43 base64url characters). */
+function idempotentId(event: string, tenantId: string | null, key: string): string {
+  return `k${createHash('sha256')
+    .update(`${event}\n${tenantId ?? ''}\n${key}`)
+    .digest('base64url')}`;
+}
 
 export type RouteDeps = {
   config: Config;
@@ -160,6 +170,16 @@ export function apiRoutes({ config, store, services, realtime, tokens, accounts 
   // ------------------------------------------------------------------ publishing
   router.post('/events', requireServiceKey(config.serviceKey), async (req, res) => {
     const body = parseInput(PublishEventRequest, req.body, 'event');
+    const key = req.get(IDEMPOTENCY_KEY_HEADER);
+    // A key names one event of one tenant: the stored id is derived from the three.
+    const id =
+      key === undefined
+        ? undefined
+        : idempotentId(
+            body.event,
+            'tenantId' in body ? body.tenantId : null,
+            parseInput(IdempotencyKey, key, 'Idempotency-Key header'),
+          );
     let response: PublishEventResponse;
     switch (body.event) {
       case 'kpi:update':
@@ -169,13 +189,15 @@ export function apiRoutes({ config, store, services, realtime, tokens, accounts 
         response = { event: body.event, id: null, position: await services.publishDashboard(body.data) };
         break;
       case 'notification:new': {
-        const { notification, position } = await services.publishNotification(body.tenantId, body.audience, body.data);
-        response = { event: body.event, id: notification.id, position };
+        const published = await services.publishNotification(body.tenantId, body.audience, body.data, id);
+        response = { event: body.event, id: published.id, position: published.position };
+        if (published.duplicate) res.setHeader('idempotent-replayed', 'true');
         break;
       }
       case 'alert:new': {
-        const { alert, position } = await services.publishAlert(body.tenantId, body.data);
-        response = { event: body.event, id: alert.id, position };
+        const published = await services.publishAlert(body.tenantId, body.data, id);
+        response = { event: body.event, id: published.id, position: published.position };
+        if (published.duplicate) res.setHeader('idempotent-replayed', 'true');
         break;
       }
     }

@@ -21,7 +21,7 @@ interface AlertRow {
   acknowledged_by: string | null;
 }
 
-const CreateInput = z.object({ tenantId: TenantId.nullable(), draft: AlertDraftSchema });
+const CreateInput = z.object({ tenantId: TenantId.nullable(), draft: AlertDraftSchema, id: EntityId.optional() });
 const LIST_LIMIT_MAX = 100;
 
 function toAlert(row: AlertRow): SystemAlert {
@@ -45,12 +45,13 @@ export function alertMethods(driver: SqlDriver): AlertMethods {
       const parsed = CreateInput.safeParse(input);
       if (!parsed.success) throw StoreError.invalid('invalid alert', parsed.error);
       const { tenantId, draft } = parsed.data;
+      const id = parsed.data.id ?? newId();
       const rows = await driver.query<AlertRow>(
         `INSERT INTO alerts (id, tenant_id, severity, category, title, message, module, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)
          RETURNING *, NULL::timestamptz AS acknowledged_at, NULL::text AS acknowledged_by`,
         [
-          newId(),
+          id,
           tenantId,
           draft.severity,
           draft.category,

@@ -33,7 +33,7 @@ export interface CreateNotificationInput {
   tenantId: string;
   audience: Audience;
   draft: NotificationDraft;
-  /** Defaults to a new ULID. */
+  /** Defaults to a new ULID; an id already stored is a `CONFLICT`. */
   id?: string;
   /** Defaults to now. */
   createdAt?: Date;
@@ -43,6 +43,8 @@ export interface CreateAlertInput {
   /** null: a system-wide alert, visible to (and acknowledged separately by) every tenant. */
   tenantId: string | null;
   draft: AlertDraft;
+  /** Defaults to a new ULID; an id already stored is a `CONFLICT`. */
+  id?: string;
 }
 
 export interface NotificationsListQuery {
