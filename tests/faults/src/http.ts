@@ -1,5 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { type Audience, type NotificationDraft, NotificationsPage, PublishEventResponse } from '@org/contracts';
+import {
+  type Audience,
+  IDEMPOTENCY_KEY_HEADER,
+  type NotificationDraft,
+  NotificationsPage,
+  PublishEventResponse,
+} from '@org/contracts';
 import { SERVICE_KEY, sleep } from './env.js';
 
 export type HttpResult = { status: number; body: unknown };
@@ -67,9 +74,11 @@ export async function publishNotification(
   options: { retryUntil?: number } = {},
 ): Promise<PublishedNotification | undefined> {
   const deadline = options.retryUntil ?? Date.now();
+  // One key for every attempt: an attempt whose answer was lost (the node died) is not stored twice.
+  const key = randomUUID();
   for (let attempt = 0; ; attempt += 1) {
     const result = await http(base(), 'POST', '/api/events', {
-      headers: { 'x-service-key': SERVICE_KEY },
+      headers: { 'x-service-key': SERVICE_KEY, [IDEMPOTENCY_KEY_HEADER]: key },
       body: notificationBody(tenantId, audience, title),
     });
     if (result.status === 202) {
