@@ -30,6 +30,11 @@ export type RequestDeps = {
   handlers: RequestHandlers;
   rateLimiter: SocketRateLimiter;
   maxViolations: number;
+  /**
+   * Requests one socket may have in flight at once. More can only be a flood (the rate limit
+   * allows far fewer): the session ends at once, and what the socket sent after is dropped unread.
+   */
+  maxInFlight: number;
   /** Ends a session (rate-limit abuse). */
   endSession: (socket: RealtimeSocket, code: 'RATE_LIMITED', message: string) => void;
 };
@@ -147,6 +152,10 @@ export function installRequestPipeline(socket: RealtimeSocket, deps: RequestDeps
 const builtInsByDeps = new WeakMap<RequestDeps, Partial<Record<ClientEventName, BuiltIn>>>();
 /** Rate-limited requests per socket (most sockets never have one). */
 const violationsBySocket = new WeakMap<RealtimeSocket, number>();
+/** Requests dispatched and not yet answered, per socket. */
+const inFlightBySocket = new WeakMap<RealtimeSocket, number>();
+/** One instance for every rate-limited request: a flood must not pay for a stack trace each. */
+const RATE_LIMITED = new RealtimeError('RATE_LIMITED', 'Too many requests; slow down');
 
 function reject(deps: RequestDeps, socket: RealtimeSocket, ack: Ack, event: string, error: RealtimeError): void {
   deps.metrics.rejection(error.code);
@@ -155,6 +164,29 @@ function reject(deps: RequestDeps, socket: RealtimeSocket, ack: Ack, event: stri
 }
 
 async function handleRequest(
+  socket: RealtimeSocket,
+  deps: RequestDeps,
+  handled: Partial<Record<ClientEventName, BuiltIn>>,
+  event: unknown,
+  args: unknown[],
+): Promise<void> {
+  // Packets of a batch that arrived before the session ended: dropped unread.
+  if (!socket.connected) return;
+  const inFlight = (inFlightBySocket.get(socket) ?? 0) + 1;
+  if (inFlight > deps.maxInFlight) {
+    deps.logger.warn({ code: 'RATE_LIMITED', socketId: socket.id, inFlight }, 'session ended for flooding');
+    deps.endSession(socket, 'RATE_LIMITED', 'Too many requests; this session was closed');
+    return;
+  }
+  inFlightBySocket.set(socket, inFlight);
+  try {
+    await answerRequest(socket, deps, handled, event, args);
+  } finally {
+    inFlightBySocket.set(socket, (inFlightBySocket.get(socket) ?? 1) - 1);
+  }
+}
+
+async function answerRequest(
   socket: RealtimeSocket,
   deps: RequestDeps,
   handled: Partial<Record<ClientEventName, BuiltIn>>,
@@ -176,7 +208,7 @@ async function handleRequest(
   if (!(await rateLimiter.tryConsume(socket.id))) {
     const violations = (violationsBySocket.get(socket) ?? 0) + 1;
     violationsBySocket.set(socket, violations);
-    reject(deps, socket, respond, name, new RealtimeError('RATE_LIMITED', 'Too many requests; slow down'));
+    reject(deps, socket, respond, name, RATE_LIMITED);
     if (violations >= deps.maxViolations && socket.connected) {
       logger.warn({ code: 'RATE_LIMITED', socketId: socket.id, violations }, 'session ended for flooding');
       deps.endSession(socket, 'RATE_LIMITED', 'Too many requests; this session was closed');

@@ -219,6 +219,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     handlers: options.handlers ?? {},
     rateLimiter,
     maxViolations: limits.maxViolations,
+    maxInFlight: limits.eventsPerSecond + limits.burst + limits.maxViolations,
     endSession,
   };
 

@@ -86,6 +86,23 @@ describe('rate limiting', () => {
     expect(await gone).toBe('io server disconnect');
   });
 
+  it('ends a flooding socket as soon as it has more requests in flight than it could be allowed, reading no further', async () => {
+    // At most 1 + 1 + 100 requests may be in flight at once; 2,000 arrive together.
+    const { url, realtime } = await startServer(disposer, {
+      limits: { eventsPerSecond: 1, burst: 1, maxViolations: 100 },
+    });
+    const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId: uniqueId('t'), roles: ['ADMIN'] });
+    const ended = nextEvent(socket, 'session:ended');
+    const gone = disconnected(socket);
+    for (let index = 0; index < 2_000; index += 1) socket.emit('ping', { clientTime: index }, () => undefined);
+    expect((await ended).data).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(await gone).toBe('io server disconnect');
+    // Without the in-flight cap, every packet already received would be parsed, limited and answered.
+    const limited = realtime.stats().rejections.RATE_LIMITED ?? 0;
+    expect(limited).toBeGreaterThan(0);
+    expect(limited).toBeLessThan(200);
+  });
+
   it('limits connection attempts per IP with a retryable RATE_LIMITED refusal', async () => {
     const { url } = await startServer(disposer, { limits: { connectionsPerMinutePerIp: 2 } });
     const tenantId = uniqueId('t');
