@@ -164,19 +164,28 @@ export class ApiProcess {
 
   /** Heap after GC and server-side bookkeeping (probe mode only). */
   probe(): Promise<ProbeReport> {
+    return this.#ask<ProbeReport>('probe');
+  }
+
+  /** The server's event-loop delay (ms) since the last call (probe mode only). */
+  loopDelay(): Promise<{ p50: number; p99: number; max: number }> {
+    return this.#ask('loop');
+  }
+
+  #ask<T>(type: string): Promise<T> {
     const child = this.child;
     if (!child?.send) return Promise.reject(new Error('not a probe process'));
     const id = ++this.#probeId;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('probe timed out')), 15_000);
-      const onMessage = (message: { type?: string; id?: number; data?: ProbeReport }) => {
-        if (message?.type !== 'probe' || message.id !== id || !message.data) return;
+      const timer = setTimeout(() => reject(new Error(`${type} probe timed out`)), 15_000);
+      const onMessage = (message: { type?: string; id?: number; data?: T }) => {
+        if (message?.type !== type || message.id !== id || !message.data) return;
         clearTimeout(timer);
         child.off('message', onMessage);
         resolve(message.data);
       };
       child.on('message', onMessage);
-      child.send({ type: 'probe', id });
+      child.send({ type, id });
     });
   }
 

@@ -1,5 +1,6 @@
 // The real API (`createApiServer`, as `apps/api/src/main.ts` starts it), in a child process that
 // also answers the test's IPC probes: heap after GC, sockets, rooms, listeners and timers.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApiServer, loadConfig } from '@org/api';
 
 const api = await createApiServer(loadConfig());
@@ -37,8 +38,18 @@ function probe() {
   };
 }
 
+/** How late the server's event loop ran (what every request and delivery waits behind). */
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
+const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+
 process.on('message', (message: { type?: string; id?: number }) => {
   if (message?.type === 'probe') process.send?.({ type: 'probe', id: message.id, data: probe() });
+  if (message?.type === 'loop') {
+    const data = { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) };
+    loop.reset();
+    process.send?.({ type: 'loop', id: message.id, data });
+  }
 });
 
 let stopping = false;
