@@ -88,12 +88,19 @@ export type ClusterLinkOptions = {
   onEntry: (entry: StreamEntry) => void;
   /** This node's clients of `stream` may have missed an entry another node emitted: they must resync. */
   onBehind: (stream: string) => void;
+  /**
+   * The link to the other nodes was cut and is back: whatever they emitted meanwhile never arrived
+   * here, so every client of this node must resync what it follows.
+   */
+  onRelinked: () => void;
   /** Prefix of the Redis keys and channel. Default `realtime`. */
   prefix?: string;
   /** How long an idle stream's counter is kept. Default 7 days. */
   counterTtlMs?: number;
   /** How often each node announces the last entry it emitted on each recently active stream. Default 1 s. */
   headsIntervalMs?: number;
+  /** How long a number may take to come back before this node numbers on its own. Default 500 ms. */
+  counterTimeoutMs?: number;
 };
 
 /** How many heads ticks announce a stream after its last own entry (covers a subscriber that was reconnecting). */
@@ -125,6 +132,7 @@ export class ClusterLink implements Sequencer {
   readonly #channel: string;
   readonly #keyPrefix: string;
   readonly #ttl: string;
+  readonly #counterTimeoutMs: number;
   readonly #announce = new Map<string, { seq: number; id: string; ticks: number }>();
   readonly #headsTimer: NodeJS.Timeout;
   #sha: string | undefined;
@@ -138,6 +146,7 @@ export class ClusterLink implements Sequencer {
     this.#channel = `${prefix}:entries`;
     this.#keyPrefix = `${prefix}:seq:`;
     this.#ttl = String(options.counterTtlMs ?? 7 * 24 * 3600_000);
+    this.#counterTimeoutMs = options.counterTimeoutMs ?? 500;
     this.#client = createClient({ url: options.url, disableOfflineQueue: true });
     this.#subscriber = this.#client.duplicate();
     for (const client of [this.#client, this.#subscriber]) {
@@ -145,6 +154,15 @@ export class ClusterLink implements Sequencer {
         options.logger.debug({ code: 'UNAVAILABLE', err: error }, 'redis (sequencer) error'),
       );
     }
+    let subscribed = false;
+    this.#subscriber.on('ready', () => {
+      // The first time is the start; any later one follows a disconnect.
+      if (subscribed) {
+        options.logger.info({ code: 'RECOVERED' }, 'link to the other nodes is back: clients resync');
+        options.onRelinked();
+      }
+      subscribed = true;
+    });
     this.#client.on('ready', () => {
       if (this.#divergedSince === undefined) return;
       options.logger.info(
@@ -206,17 +224,26 @@ export class ClusterLink implements Sequencer {
     const highest = this.#log.highest(stream);
     // A stream numbered here during an outage moves to a new epoch, above both its own numbers and
     // any other node's: every client of it sees a gap, whatever the others handed out meanwhile.
-    const floor = this.#log.takeDiverged(stream) ? Math.max(highest, divergedEpoch()) : highest;
+    const diverged = this.#log.takeDiverged(stream);
+    const floor = diverged ? Math.max(highest, divergedEpoch()) : highest;
     const keys = [`${this.#keyPrefix}${stream}`];
     const args = [String(floor), String(this.#log.sequenceStart()), this.#ttl, increment ? '1' : '0'];
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const reply = await this.#evalCounter(keys, args);
+      // A Redis that accepts commands but does not answer must not hold every publish back.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('sequence counter timed out')), this.#counterTimeoutMs);
+      });
+      const reply = await Promise.race([this.#evalCounter(keys, args), timeout]);
       const seq = Number(reply);
       if (!Number.isSafeInteger(seq)) throw new Error(`unexpected counter reply ${String(reply)}`);
       return seq;
     } catch (error) {
+      if (diverged) this.#log.markDiverged(stream);
       this.#options.logger.debug({ code: 'UNAVAILABLE', err: error, stream }, 'sequence counter unavailable');
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Conflator, mergeConflated, type PendingFrame } from './conflation.js';
+import { Conflator, type Frame, mergeConflated } from './conflation.js';
 
 const kpi = (key: string, value: number) => ({
   key,
@@ -48,6 +48,12 @@ describe('mergeConflated', () => {
   });
 });
 
+/** Numbers frames as they are sent, as the publisher does. */
+function send(sent: Frame[], frame: Frame) {
+  sent.push(frame);
+  return Promise.resolve({ id: frame.id, stream: frame.stream, seq: sent.length });
+}
+
 describe('Conflator', () => {
   beforeEach(() => {
     vi.useFakeTimers();
@@ -57,9 +63,9 @@ describe('Conflator', () => {
   });
 
   it('emits one frame per stream per window, never later than the window after the first publish', () => {
-    const emitted: PendingFrame[] = [];
-    const conflator = new Conflator(50, (frame) => emitted.push(frame));
-    const base = { event: 'kpi:update' as const, room: 'r', stream: 's', id: 'id1', seq: 1 };
+    const emitted: Frame[] = [];
+    const conflator = new Conflator(50, (frame) => send(emitted, frame));
+    const base = { event: 'kpi:update' as const, room: 'r', stream: 's', id: 'id1' };
     conflator.open({ ...base, data: { tenantId: 'acme', module: 'risk', kpis: [kpi('a', 1)] }, publishedAt: [0] });
     vi.advanceTimersByTime(30);
     expect(
@@ -71,7 +77,6 @@ describe('Conflator', () => {
     expect(emitted).toHaveLength(1);
     expect(emitted[0]).toMatchObject({
       id: 'id1',
-      seq: 1,
       publishedAt: [0, 30],
       data: { kpis: [{ key: 'a', value: 2 }] },
     });
@@ -79,9 +84,9 @@ describe('Conflator', () => {
   });
 
   it('lets a quiet stream send at once, and holds the next frame until one window after the last', () => {
-    const emitted: PendingFrame[] = [];
-    const conflator = new Conflator(50, (frame) => emitted.push(frame));
-    const frame = { event: 'kpi:update' as const, room: 'r', stream: 's', id: 'id2', seq: 2, publishedAt: [20] };
+    const emitted: Frame[] = [];
+    const conflator = new Conflator(50, (frame) => send(emitted, frame));
+    const frame = { event: 'kpi:update' as const, room: 'r', stream: 's', id: 'id2', publishedAt: [20] };
     expect(conflator.quiet('s')).toBe(true);
     conflator.emitted('s');
     expect(conflator.quiet('s')).toBe(false);
@@ -97,12 +102,21 @@ describe('Conflator', () => {
     expect(conflator.quiet('s')).toBe(true);
   });
 
-  it('flush() emits a pending frame at once and cancels its timer', () => {
-    const emitted: PendingFrame[] = [];
-    const conflator = new Conflator(50, (frame) => emitted.push(frame));
-    conflator.open({ event: 'dashboard:update', room: 'r', stream: 's', id: 'x', seq: 1, data: {}, publishedAt: [0] });
+  it('flush() sends a pending frame at once and cancels its timer', async () => {
+    const emitted: Frame[] = [];
+    const conflator = new Conflator(50, (frame) => send(emitted, frame));
+    const pending = conflator.open({
+      event: 'dashboard:update',
+      room: 'r',
+      stream: 's',
+      id: 'x',
+      data: {},
+      publishedAt: [0],
+    });
     conflator.flush('s');
     vi.advanceTimersByTime(100);
     expect(emitted).toHaveLength(1);
+    // Every publish folded into the frame learns its number once it is sent.
+    await expect(pending.sent).resolves.toEqual({ id: 'x', stream: 's', seq: 1 });
   });
 });

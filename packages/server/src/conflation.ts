@@ -27,36 +27,48 @@ export function mergeConflated<E extends ServerEventName>(
   return merge ? merge(pending, next) : next;
 }
 
-/** One frame waiting for its window to close. */
-export type PendingFrame = {
+/** A frame to send: its number is taken when it is sent, not before. */
+export type Frame = {
   event: ServerEventName;
   room: string;
   stream: string;
   id: string;
-  seq: number;
   data: unknown;
   /** `performance.now()` of every publish folded in, for the latency histogram. */
   publishedAt: number[];
+};
+
+/** What sending a frame resolves to (the publish result). */
+export type Sent = { id: string; stream: string; seq: number };
+
+/** One frame waiting for its window to close. */
+export type PendingFrame = Frame & {
   timer: NodeJS.Timeout;
+  /** Settles once the frame is numbered and sent, for every publish folded into it. */
+  sent: Promise<Sent>;
+  settle: (sent: Promise<Sent>) => void;
 };
 
 /**
  * Holds at most one pending frame per stream. A publish on a quiet stream goes at once (see
- * `quiet`); a publish within a window of the last frame reserves the next frame's id and sequence
- * number and starts the timer; later publishes merge into it; the timer emits it one window after
- * the last frame. So a stream sends at most one frame per window, the added delay is bounded by
- * the window, and sequence numbers stay gap-free and ordered.
+ * `quiet`); a publish within a window of the last frame opens a pending frame and starts the
+ * timer; later publishes merge into it; the timer sends it one window after the last frame. So a
+ * stream sends at most one frame per window and the added delay is bounded by the window.
+ *
+ * A pending frame has no sequence number yet: it takes the next one when it is sent. A position
+ * handed out meanwhile (by this node or another) therefore never counts it, and data merged into
+ * it up to the last moment is never hidden behind a number a client already holds.
  */
 export class Conflator {
   readonly #pending = new Map<string, PendingFrame>();
   /** When each stream last emitted a frame (performance.now()), kept for one window. */
   readonly #lastEmit = new Map<string, number>();
   readonly #windowMs: number;
-  readonly #emit: (frame: PendingFrame) => void;
+  readonly #send: (frame: Frame) => Promise<Sent>;
 
-  constructor(windowMs: number, emit: (frame: PendingFrame) => void) {
+  constructor(windowMs: number, send: (frame: Frame) => Promise<Sent>) {
     this.#windowMs = windowMs;
-    this.#emit = emit;
+    this.#send = send;
   }
 
   pending(stream: string): PendingFrame | undefined {
@@ -93,27 +105,32 @@ export class Conflator {
   }
 
   /**
-   * Starts a new pending frame (the caller has reserved its id and seq). It is emitted one window
-   * after the stream's last frame (or after a full window when there was none).
+   * Starts a new pending frame (the stream has none). It is sent one window after the stream's
+   * last frame (or after a full window when there was none).
    */
-  open(frame: Omit<PendingFrame, 'timer'>): PendingFrame {
+  open(frame: Frame): PendingFrame {
     const last = this.#lastEmit.get(frame.stream);
     const delay = last === undefined ? this.#windowMs : Math.max(0, last + this.#windowMs - performance.now());
     const timer = setTimeout(() => this.flush(frame.stream), delay);
     timer.unref?.();
-    const pending: PendingFrame = { ...frame, timer };
+    let settle: (sent: Promise<Sent>) => void = () => undefined;
+    const sent = new Promise<Sent>((resolve) => {
+      settle = resolve;
+    });
+    const pending: PendingFrame = { ...frame, timer, sent, settle };
     this.#pending.set(frame.stream, pending);
     return pending;
   }
 
-  /** Emits the stream's pending frame now (before anything else is sent on that stream). */
+  /** Sends the stream's pending frame now (before anything else is numbered on that stream). */
   flush(stream: string): void {
     const frame = this.#pending.get(stream);
     if (!frame) return;
     clearTimeout(frame.timer);
     this.#pending.delete(stream);
     this.#lastEmit.set(stream, performance.now());
-    this.#emit(frame);
+    const { timer: _timer, sent: _sent, settle, ...toSend } = frame;
+    settle(this.#send(toSend));
   }
 
   flushAll(): void {

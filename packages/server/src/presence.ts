@@ -111,9 +111,19 @@ export class PresenceTracker {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops recounting. Waits for recounts in flight, but not past `graceMs`: one may be waiting on
+   * other nodes through an unreachable Redis (it publishes nothing once closed).
+   */
+  async close(graceMs = 1_000): Promise<void> {
     this.#closed = true;
     for (const wake of [...this.#waiting]) wake();
-    await Promise.all([...this.#chains.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all([...this.#chains.values()]), grace]);
+    clearTimeout(timer);
   }
 }

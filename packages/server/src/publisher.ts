@@ -16,9 +16,10 @@ import {
   toErrorIssues,
 } from '@org/contracts';
 import type { Sequencer } from './cluster.js';
-import { Conflator, type PendingFrame } from './conflation.js';
+import { Conflator, type Frame } from './conflation.js';
 import { RealtimeError } from './errors.js';
 import type { RealtimeMetrics } from './metrics.js';
+import { Reorderer } from './reorder.js';
 import type { StreamEntry, StreamLog } from './streams.js';
 import type { RealtimeIo, RealtimeSocket } from './types.js';
 
@@ -69,6 +70,17 @@ function checkScope(event: ServerEventName, target: Target, data: unknown): void
 
 const settle = () => undefined;
 
+export type PublisherOptions = {
+  sequencer: Sequencer;
+  metrics: RealtimeMetrics;
+  /** Conflation window of conflatable events; undefined: off. */
+  conflationWindowMs?: number | undefined;
+  /** How long an entry ahead of a missing number waits for it (several nodes); undefined: not at all. */
+  reorderWindowMs?: number | undefined;
+  /** Called with every entry this node emits (to share it with the other nodes). */
+  onEmitted?: ((entry: StreamEntry) => void) | undefined;
+};
+
 /**
  * The outbound path: validate once, number per stream, (maybe) conflate, record for replay, then
  * one `io.local.to(room).emit` per frame, which Socket.IO encodes once for all recipients here.
@@ -82,34 +94,32 @@ export class Publisher {
   readonly #metrics: RealtimeMetrics;
   readonly #conflator: Conflator | undefined;
   readonly #onEmitted: ((entry: StreamEntry) => void) | undefined;
+  readonly #reorderer: Reorderer | undefined;
   /** Frames whose number is still being reserved; they are sent in publish order. */
   #reserving = 0;
   #order: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    io: RealtimeIo,
-    log: StreamLog,
-    sequencer: Sequencer,
-    metrics: RealtimeMetrics,
-    conflationWindowMs: number | undefined,
-    /** Called with every entry this node emits (to share it with the other nodes). */
-    onEmitted?: (entry: StreamEntry) => void,
-  ) {
-    this.#onEmitted = onEmitted;
+  constructor(io: RealtimeIo, log: StreamLog, options: PublisherOptions) {
     this.#io = io;
     this.#log = log;
-    this.#sequencer = sequencer;
-    this.#metrics = metrics;
+    this.#sequencer = options.sequencer;
+    this.#metrics = options.metrics;
+    this.#onEmitted = options.onEmitted;
     this.#conflator =
-      conflationWindowMs === undefined
+      options.conflationWindowMs === undefined
         ? undefined
-        : new Conflator(conflationWindowMs, (frame) => this.#emitFrame(frame));
+        : new Conflator(options.conflationWindowMs, (frame) => this.#send(frame));
+    this.#reorderer =
+      options.reorderWindowMs === undefined
+        ? undefined
+        : new Reorderer(options.reorderWindowMs, log, (room, entry) => this.#emitNow(room, entry));
   }
 
   /**
-   * Resolves once the event is numbered and sent (or held for conflation). On one node that is
-   * before `publish` returns; with several, after the shared counter answers. Rejects with a
-   * `RealtimeError` (`INVALID_PAYLOAD`, `UNKNOWN_EVENT`) when the event does not match the catalog.
+   * Resolves once the event is numbered and sent: on one node, before `publish` returns (or when
+   * its conflated frame goes, within the window); with several, once the shared counter answers.
+   * Rejects with a `RealtimeError` (`INVALID_PAYLOAD`, `UNKNOWN_EVENT`) when the event does not
+   * match the catalog.
    */
   publish<E extends PublishableEventName>(
     event: E,
@@ -124,23 +134,34 @@ export class Publisher {
       return Promise.reject(error);
     }
     const { payload, room, stream, conflatable } = checked;
-    if (this.#conflator && conflatable) {
-      const merged = this.#conflator.tryMerge(stream, event, payload, publishedAt);
-      if (merged) return Promise.resolve({ id: merged.id, stream, seq: merged.seq });
+    const frame: Frame = { event, room, stream, id: randomUUID(), data: payload, publishedAt: [publishedAt] };
+    const conflator = this.#conflator;
+    if (conflator && conflatable) {
+      const merged = conflator.tryMerge(stream, event, payload, publishedAt);
+      if (merged) return merged.sent;
+      // A pending frame this one cannot join (too big) goes first, so numbers follow publish order.
+      conflator.flush(stream);
+      // Leading edge: a quiet stream is not delayed; only publishes within the window are held.
+      if (!conflator.quiet(stream)) return conflator.open(frame).sent;
+      conflator.emitted(stream);
     }
-    const id = randomUUID();
-    const frame = (seq: number) => ({ event, room, stream, id, seq, data: payload, publishedAt: [publishedAt] });
-    const seq = this.#sequencer.next(stream);
+    return this.#send(frame);
+  }
+
+  /** Numbers a frame (now on one node; in publish order once the shared counter answers) and emits it. */
+  #send(frame: Frame): Promise<Published> {
+    const seq = this.#sequencer.next(frame.stream);
+    const result = (reserved: number) => ({ id: frame.id, stream: frame.stream, seq: reserved });
     if (typeof seq === 'number' && this.#reserving === 0) {
-      this.#send(frame(seq), conflatable);
-      return Promise.resolve({ id, stream, seq });
+      this.#emitFrame(frame, seq);
+      return Promise.resolve(result(seq));
     }
     this.#reserving += 1;
     const sent = this.#order
       .then(() => seq)
       .then((reserved) => {
-        this.#send(frame(reserved), conflatable);
-        return { id, stream, seq: reserved };
+        this.#emitFrame(frame, reserved);
+        return result(reserved);
       })
       .finally(() => {
         this.#reserving -= 1;
@@ -176,24 +197,9 @@ export class Publisher {
     };
   }
 
-  #send(frame: Omit<PendingFrame, 'timer'>, conflatable: boolean): void {
-    const { stream } = frame;
-    // Whatever is pending on this stream goes first, so sequence order is emit order.
-    this.#conflator?.flush(stream);
-    if (this.#conflator && conflatable && !this.#conflator.quiet(stream)) {
-      this.#conflator.open(frame);
-    } else {
-      // Leading edge: a quiet stream is not delayed; only publishes within the window are held.
-      if (this.#conflator && conflatable) this.#conflator.emitted(stream);
-      this.#emitFrame(frame);
-    }
-  }
-
-  /** Where a stream stands: what a client positioned now has seen up to (a pending frame excluded). */
+  /** Where a stream stands: what a client positioned now has seen up to (pending frames have no number yet). */
   async streamPosition(stream: string): Promise<number> {
-    const position = await this.#sequencer.position(stream);
-    const pending = this.#conflator?.pending(stream);
-    return pending ? Math.min(position, pending.seq - 1) : position;
+    return this.#sequencer.position(stream);
   }
 
   async position(channel: Channel, target: Target): Promise<{ stream: string; seq: number }> {
@@ -205,8 +211,17 @@ export class Publisher {
   deliverShared(entry: StreamEntry): void {
     const { stream } = entry.envelope;
     const at = stream.indexOf('@');
-    if (at <= 0 || !(entry.event in serverEvents)) return;
+    if (at <= 0 || !Object.hasOwn(serverEvents, entry.event)) return;
     this.#deliver(stream.slice(at + 1), entry);
+  }
+
+  /** Tells every client of this node to refetch every stream it follows (after the link to the other nodes was cut). */
+  resyncFollowed(): void {
+    const rooms = this.#io.of('/').adapter.rooms;
+    for (const stream of this.#log.streams()) {
+      const room = stream.slice(stream.indexOf('@') + 1);
+      if ((rooms.get(room)?.size ?? 0) > 0) this.resyncStream(stream);
+    }
   }
 
   /** Tells this node's clients of a stream to refetch it (they may have missed an entry). */
@@ -228,6 +243,11 @@ export class Publisher {
    * got (another node's entry overtook it) would be dropped by them, so they resync instead.
    */
   #deliver(room: string, entry: StreamEntry): void {
+    if (this.#reorderer) this.#reorderer.accept(room, entry);
+    else this.#emitNow(room, entry);
+  }
+
+  #emitNow(room: string, entry: StreamEntry): void {
     if (!this.#log.record(entry)) {
       this.resyncStream(entry.envelope.stream);
       return;
@@ -266,13 +286,14 @@ export class Publisher {
 
   flushAll(): void {
     this.#conflator?.flushAll();
+    this.#reorderer?.flushAll();
   }
 
-  #emitFrame(frame: Omit<PendingFrame, 'timer'>): void {
+  #emitFrame(frame: Frame, seq: number): void {
     const envelope: Envelope<unknown> = {
       id: frame.id,
       stream: frame.stream,
-      seq: frame.seq,
+      seq,
       ts: Date.now(),
       data: frame.data,
     };

@@ -30,7 +30,10 @@ import type { NodeStats, RealtimeIo, RealtimeServerOptions, RealtimeSocket } fro
 
 export interface RealtimeServer {
   io: RealtimeIo;
-  /** Resolves once the server can accept connections (immediately without Redis). */
+  /**
+   * Resolves once Redis is connected (at once without it). Connections are accepted before: a
+   * node serves its own clients while Redis is away.
+   */
   ready: Promise<void>;
   /**
    * Validates data once, wraps it in the envelope {id, stream, seq, ts, data}, sends it to the
@@ -59,6 +62,7 @@ const DEFAULTS = {
   maxViolations: 20,
   connectionsPerMinutePerIp: 120,
   conflationWindowMs: 50,
+  reorderWindowMs: 100,
 } as const;
 
 function originAllowed(request: IncomingMessage, origins: string[] | '*' | undefined): boolean {
@@ -130,6 +134,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       logger,
       onEntry: (entry) => publisher.deliverShared(entry),
       onBehind: (stream) => publisher.resyncStream(stream),
+      onRelinked: () => publisher.resyncFollowed(),
     });
     // connect() marks the client open at once, so commands the adapter sends meanwhile are queued.
     ready = Promise.all([redis.connect(), cluster.connect()]).then(() => undefined);
@@ -141,15 +146,15 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   if (ignored.length > 0) logger.warn({ events: ignored }, 'handlers for built-in requests are ignored');
 
   const io: RealtimeIo = new Server(options.httpServer, serverOptions);
-  const publisher = new Publisher(
-    io,
-    log,
-    cluster ?? new LocalSequencer(log),
+  const publisher = new Publisher(io, log, {
+    sequencer: cluster ?? new LocalSequencer(log),
     metrics,
-    options.conflation === false ? undefined : (options.conflation?.windowMs ?? DEFAULTS.conflationWindowMs),
+    conflationWindowMs:
+      options.conflation === false ? undefined : (options.conflation?.windowMs ?? DEFAULTS.conflationWindowMs),
     // With several nodes, every node keeps every stream, so a client may resume on any of them.
-    cluster ? (entry) => cluster.share(entry) : undefined,
-  );
+    onEmitted: cluster ? (entry) => cluster.share(entry) : undefined,
+    reorderWindowMs: cluster ? (options.redis?.reorderWindowMs ?? DEFAULTS.reorderWindowMs) : undefined,
+  });
   const connectionLimiter = new ConnectionRateLimiter(limits.connectionsPerMinutePerIp);
   const rateLimiter = new SocketRateLimiter({ eventsPerSecond: limits.eventsPerSecond, burst: limits.burst });
   const presence = new PresenceTracker(
@@ -172,14 +177,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
   };
 
   // Runs on every connection, reconnection and connection-state recovery (skipMiddlewares: false).
+  // Handshakes do not wait for Redis: a node serves its own clients with or without it.
   io.use(async (socket, next) => {
-    try {
-      await ready;
-    } catch {
-      return next(
-        refuse({ code: 'UNAVAILABLE', message: 'The server is not ready', retryable: true, reason: 'unavailable' }),
-      );
-    }
     if (!(await connectionLimiter.tryConsume(socket.handshake.address))) {
       return next(
         refuse({
@@ -295,10 +294,8 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
         io.engine.close();
         await io.of('/').adapter.close();
         metrics.dispose();
-        if (redis) {
-          await ready.catch(() => undefined);
-          await Promise.all([releaseClient(redis), cluster?.close()]);
-        }
+        // Not awaiting `ready`: Redis may never come; a client still connecting is dropped.
+        if (redis) await Promise.all([releaseClient(redis), cluster?.close()]);
       })();
       return closing;
     },

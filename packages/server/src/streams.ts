@@ -137,6 +137,17 @@ export class StreamLog {
     return state.seq;
   }
 
+  /** Marks a stream as numbered here during an outage again (a call that cleared the mark failed). */
+  markDiverged(stream: string): void {
+    const state = this.#streams.get(stream);
+    if (state) state.diverged = true;
+  }
+
+  /** Every stream this node knows. */
+  streams(): IterableIterator<string> {
+    return this.#streams.keys();
+  }
+
   /** Whether the stream was numbered here while the counter was unreachable; clears the mark. */
   takeDiverged(stream: string): boolean {
     const state = this.#streams.get(stream);

@@ -85,7 +85,14 @@ export type RealtimeServerOptions = {
    * numbers from a shared counter; every emitted event shared with the other nodes. While Redis is
    * down each node keeps serving its own clients. Omitted: one node, in memory.
    */
-  redis?: { url: string };
+  redis?: {
+    url: string;
+    /**
+     * How long an event that arrives ahead of a missing number waits for it, so that publishes on
+     * one stream from two nodes at once reach clients in order. Default 100 ms.
+     */
+    reorderWindowMs?: number;
+  };
   /**
    * Socket.IO connection-state recovery (the auth middleware still runs on every recovery), for
    * one node only (refused with `redis`). Default: off; `stream:resume` is the recovery mechanism.

@@ -16,21 +16,20 @@ describe('conflation', () => {
     await request(socket, 'kpi:subscribe', { module: 'risk' });
     const received = collect(socket, ['kpi:update']);
 
-    const published = [];
-    for (let value = 1; value <= 50; value += 1) {
+    // A burst: 50 publishes in one go.
+    const sending = Array.from({ length: 50 }, (_, index) => {
+      const value = index + 1;
       const key = ['score', 'exposure', 'defaults'][value % 3] ?? 'score';
-      published.push(
-        await realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', key, value)] }),
-      );
-    }
-    // Leading edge: the stream was quiet, so the first publish went at once, as its own frame.
-    expect(published[0]?.seq).toBe(1);
+      return realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', key, value)] });
+    });
+    // Leading edge: the stream was quiet, so the first publish went at once, as its own frame. The
+    // pending frame has no number yet: a client positioned now must still receive it.
     expect((await realtime.position('kpi', target)).seq).toBe(1);
+    const published = await Promise.all(sending);
+    expect(published[0]?.seq).toBe(1);
     // Every later publish in the window is folded into the same frame.
     expect(new Set(published.slice(1).map(({ id, seq }) => `${id}/${seq}`)).size).toBe(1);
     expect(published[1]?.seq).toBe(2);
-    // A pending frame is not a position yet: a client positioned now must still receive it.
-    expect((await realtime.position('kpi', target)).seq).toBe(1);
 
     await vi.waitFor(() => expect(received).toHaveLength(2));
     expect((await realtime.position('kpi', target)).seq).toBe(2);
@@ -61,19 +60,21 @@ describe('conflation', () => {
     const { socket } = await connectAs(disposer, url, { userId: 'adam', tenantId, roles: ['ADMIN'] });
     await request(socket, 'dashboard:subscribe', {});
     const received = collect(socket, ['dashboard:update']);
-    for (let value = 1; value <= 10; value += 1) {
-      await realtime.publish(
-        'dashboard:update',
-        { kind: 'dashboard', tenantId, role: 'ADMIN' },
-        {
-          tenantId,
-          role: 'ADMIN',
-          cards: [kpi('risk', 'score', value)],
-          topKpis: [],
-          updatedAt: new Date().toISOString(),
-        },
-      );
-    }
+    await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        realtime.publish(
+          'dashboard:update',
+          { kind: 'dashboard', tenantId, role: 'ADMIN' },
+          {
+            tenantId,
+            role: 'ADMIN',
+            cards: [kpi('risk', 'score', index + 1)],
+            topKpis: [],
+            updatedAt: new Date().toISOString(),
+          },
+        ),
+      ),
+    );
     // The first goes at once (quiet stream); the other nine fold into one frame: the latest wins.
     await vi.waitFor(() => expect(received).toHaveLength(2));
     await roundTrip(socket);
@@ -90,8 +91,10 @@ describe('conflation', () => {
     await request(socket, 'kpi:subscribe', { module: 'risk' });
     const received = collect(socket, ['kpi:update']);
     const batch = (prefix: string) => Array.from({ length: 60 }, (_, index) => kpi('risk', `${prefix}${index}`, index));
-    await realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: batch('a') });
-    await realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: batch('b') });
+    await Promise.all([
+      realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: batch('a') }),
+      realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: batch('b') }),
+    ]);
     await vi.waitFor(() => expect(received).toHaveLength(2));
     expect(received.map(({ envelope }) => [envelope.seq, (envelope.data as KpiData).kpis.length])).toEqual([
       [1, 60],
@@ -121,13 +124,16 @@ describe('conflation', () => {
     const tenantId = uniqueId('t');
     const { socket } = await connectAs(disposer, url, { userId: 'ann', tenantId, roles: ['RISK_ANALYST'] });
     await request(socket, 'kpi:subscribe', { module: 'risk' });
-    const frame = nextEvent(socket, 'kpi:update');
-    await realtime.publish(
-      'kpi:update',
-      { kind: 'module', tenantId, module: 'risk' },
-      { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 7)] },
-    );
+    const received = collect(socket, ['kpi:update']);
+    const target = { kind: 'module' as const, tenantId, module: 'risk' as const };
+    await realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 7)] });
+    // Within the (minute-long) window: held.
+    const held = realtime.publish('kpi:update', target, { tenantId, module: 'risk', kpis: [kpi('risk', 'score', 8)] });
+    await roundTrip(socket);
+    expect(received).toHaveLength(1);
     await realtime.close();
-    expect((await frame).data).toMatchObject({ kpis: [{ value: 7 }] });
+    expect(await held).toMatchObject({ seq: 2 });
+    await vi.waitFor(() => expect(received).toHaveLength(2));
+    expect(received[1]?.envelope.data).toMatchObject({ kpis: [{ value: 8 }] });
   });
 });

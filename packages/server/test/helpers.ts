@@ -75,6 +75,7 @@ export async function startServer(
   disposer: Disposer,
   options: Partial<Omit<RealtimeServerOptions, 'httpServer'>> = {},
   httpServer: HttpServer = createServer(),
+  { waitForRedis = true }: { waitForRedis?: boolean } = {},
 ): Promise<TestServer> {
   const realtime = createRealtimeServer({
     httpServer,
@@ -90,7 +91,7 @@ export async function startServer(
     httpServer.closeAllConnections();
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
   });
-  await realtime.ready;
+  if (waitForRedis) await realtime.ready;
   const { port } = httpServer.address() as AddressInfo;
   return { realtime, http: httpServer, url: `http://127.0.0.1:${port}` };
 }
