@@ -219,7 +219,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
           'packet over the size cap',
         );
       }
-      expiry.cancel(socket.id);
+      expiry.cancel(socket, session.expiresAt);
       void rateLimiter.forget(socket.id);
       metrics.connected(io.of('/').sockets.size);
       logger.debug({ socketId: socket.id, reason }, 'disconnected');

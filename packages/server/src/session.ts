@@ -36,32 +36,71 @@ export function pruneRecoveredRooms(socket: RealtimeSocket, session: VerifiedSes
   }
 }
 
-/** One timer per socket that ends the session when its token expires. */
+/**
+ * Ends sessions when their tokens expire, with one timer for the whole server instead of one per
+ * socket (a Timeout, its closure and a timer list cost ~250 B per connection). Sockets are grouped
+ * by expiry time (JWT `exp` has second resolution, so many share one); the timer is armed for the
+ * earliest group and re-armed after it fires.
+ */
 export class SessionExpiry {
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Sockets by the time their token expires (epoch ms). */
+  readonly #byExpiry = new Map<number, Set<RealtimeSocket>>();
   readonly #onExpired: (socket: RealtimeSocket) => void;
+  #timer: NodeJS.Timeout | undefined;
+  /** When the armed timer is due (epoch ms); +Infinity when none is armed. */
+  #armedFor = Number.POSITIVE_INFINITY;
 
   constructor(onExpired: (socket: RealtimeSocket) => void) {
     this.#onExpired = onExpired;
   }
 
   schedule(socket: RealtimeSocket, expiresAt: number): void {
-    const delay = Math.max(0, Math.min(expiresAt - Date.now(), MAX_TIMER_MS));
-    const timer = setTimeout(() => {
-      if (expiresAt > Date.now()) return this.schedule(socket, expiresAt);
-      this.#timers.delete(socket.id);
-      this.#onExpired(socket);
-    }, delay);
-    this.#timers.set(socket.id, timer);
+    let group = this.#byExpiry.get(expiresAt);
+    if (!group) {
+      group = new Set();
+      this.#byExpiry.set(expiresAt, group);
+    }
+    group.add(socket);
+    if (expiresAt < this.#armedFor) this.#arm(expiresAt);
   }
 
-  cancel(socketId: string): void {
-    clearTimeout(this.#timers.get(socketId));
-    this.#timers.delete(socketId);
+  /** Forgets a socket (on disconnect); `expiresAt` is the one it was scheduled with. */
+  cancel(socket: RealtimeSocket, expiresAt: number | null): void {
+    if (expiresAt === null) return;
+    const group = this.#byExpiry.get(expiresAt);
+    if (!group) return;
+    group.delete(socket);
+    if (group.size === 0) this.#byExpiry.delete(expiresAt);
+    // The timer may stay armed for a group that is gone: it then finds nothing due and re-arms.
   }
 
   cancelAll(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    this.#byExpiry.clear();
+  }
+
+  #arm(at: number): void {
+    clearTimeout(this.#timer);
+    this.#armedFor = at;
+    const delay = Math.max(0, Math.min(at - Date.now(), MAX_TIMER_MS));
+    this.#timer = setTimeout(() => this.#fire(), delay);
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#armedFor = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    const due: Set<RealtimeSocket>[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const [expiresAt, group] of this.#byExpiry) {
+      if (expiresAt <= now) due.push(group);
+      else if (expiresAt < next) next = expiresAt;
+    }
+    for (const [expiresAt] of this.#byExpiry) if (expiresAt <= now) this.#byExpiry.delete(expiresAt);
+    // Arm before ending sessions: a session ended here may schedule or cancel others.
+    if (next !== Number.POSITIVE_INFINITY) this.#arm(next);
+    for (const group of due) for (const socket of group) this.#onExpired(socket);
   }
 }
