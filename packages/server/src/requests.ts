@@ -16,6 +16,7 @@ import { asRealtimeError, RealtimeError } from './errors.js';
 import type { RealtimeMetrics } from './metrics.js';
 import type { Publisher } from './publisher.js';
 import type { SocketRateLimiter } from './rateLimit.js';
+import { sharedRoom } from './session.js';
 import type { StreamLog } from './streams.js';
 import type { RealtimeSocket, RequestContext, RequestHandlers } from './types.js';
 
@@ -47,7 +48,7 @@ function builtIns(deps: RequestDeps): Partial<Record<ClientEventName, BuiltIn>> 
       if (!canAccessModule(session.roles, module)) {
         throw new RealtimeError('FORBIDDEN', `Your roles do not give access to the ${module} module`);
       }
-      const room = rooms.module(session.tenantId, module);
+      const room = sharedRoom(rooms.module(session.tenantId, module));
       socket.join(room);
       return { ...position(log, streamName('kpi', room)), module };
     },
@@ -57,7 +58,7 @@ function builtIns(deps: RequestDeps): Partial<Record<ClientEventName, BuiltIn>> 
     },
     'dashboard:subscribe': (_request: Record<string, never>, socket: RealtimeSocket) => {
       const { session } = socket.data;
-      const dashboardRooms = session.roles.map((role) => rooms.dashboard(session.tenantId, role));
+      const dashboardRooms = session.roles.map((role) => sharedRoom(rooms.dashboard(session.tenantId, role)));
       socket.join(dashboardRooms);
       return { streams: dashboardRooms.map((room) => position(log, streamName('dashboard', room))) };
     },

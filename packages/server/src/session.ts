@@ -5,12 +5,34 @@ import type { RealtimeSocket } from './types.js';
 /** Longest delay `setTimeout` accepts (~24.8 days); longer sessions are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Room names many sockets share (tenant, role, module, dashboard, system) as one string each. A
+ * socket's room set keeps the very string it joined with, so a name built per connection is one
+ * more string (and its concatenation pieces) per socket and room. Bounded: cleared past the limit.
+ */
+const MAX_SHARED_ROOM_NAMES = 10_000;
+const sharedRoomNames = new Map<string, string>();
+
+export function sharedRoom<R extends RoomName>(room: R): R {
+  const shared = sharedRoomNames.get(room);
+  if (shared !== undefined) return shared as R;
+  if (sharedRoomNames.size >= MAX_SHARED_ROOM_NAMES) sharedRoomNames.clear();
+  sharedRoomNames.set(room, room);
+  return room;
+}
+
+/**
+ * A flat copy of a name built by concatenation: kept as built, `tenant:` + id + `:user:` + id stays a
+ * rope of three 32-byte cons cells for as long as the socket is in the room.
+ */
+const flat = <S extends string>(name: S): S => JSON.parse(JSON.stringify(name)) as S;
+
 /** The rooms a session joins on connect: its user, its tenant, each of its roles, and `system`. */
 export function baseRooms(session: VerifiedSession): RoomName[] {
   return [
-    rooms.user(session.tenantId, session.userId),
-    rooms.tenant(session.tenantId),
-    ...session.roles.map((role) => rooms.role(session.tenantId, role)),
+    flat(rooms.user(session.tenantId, session.userId)),
+    sharedRoom(rooms.tenant(session.tenantId)),
+    ...session.roles.map((role) => sharedRoom(rooms.role(session.tenantId, role))),
     rooms.system(),
   ];
 }
