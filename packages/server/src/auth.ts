@@ -159,6 +159,19 @@ export class ConnectRefusedError extends Error {
   }
 }
 
+/** What is left of a handshake's `auth` without its `token` when it only said which protocol it speaks. */
+const PROTOCOL_ONLY: Readonly<Record<string, unknown>> = Object.freeze({ protocol: PROTOCOL_VERSION });
+
+/**
+ * The handshake's `auth` without the bearer token, which has done its job once verified (a reconnect
+ * sends a fresh one). The usual `{ token, protocol }` leaves one object shared by every socket.
+ */
+export function withoutToken(auth: unknown): Record<string, unknown> {
+  const { token: _token, ...rest } = (typeof auth === 'object' && auth !== null ? auth : {}) as Record<string, unknown>;
+  const keys = Object.keys(rest);
+  return keys.length === 1 && keys[0] === 'protocol' && rest.protocol === PROTOCOL_VERSION ? PROTOCOL_ONLY : rest;
+}
+
 export type AuthOutcome = { ok: true; session: VerifiedSession } | { ok: false; refusal: ConnectRefusal };
 
 /** Checks the handshake's `auth` (protocol first, then the token). Never throws. */
