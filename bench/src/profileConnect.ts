@@ -38,6 +38,9 @@ console.log({
 const bursts = Number(process.env.BENCH_BURSTS ?? 0);
 if (bursts > 0) {
   await new Promise((resolve) => setTimeout(resolve, 3_000));
+  // BENCH_BURST_PROF=<file.cpuprofile>: a CPU profile of the server over the bursts only.
+  const profileFile = process.env.BENCH_BURST_PROF;
+  if (profileFile) await server.child.request({ cmd: 'profileStart' });
   for (let run = 0; run < bursts; run += 1) {
     await load.request({ cmd: 'reset' });
     const started = Date.now();
@@ -53,6 +56,7 @@ if (bursts > 0) {
       p99: wait.latency.p99,
     });
   }
+  if (profileFile) console.log(await server.child.request({ cmd: 'profileStop', file: profileFile }));
 }
 if (process.env.BENCH_HEAP_SNAPSHOT) {
   console.log(await server.child.request({ cmd: 'heapSnapshot', file: process.env.BENCH_HEAP_SNAPSHOT }, 120_000));
