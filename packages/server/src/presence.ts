@@ -58,12 +58,23 @@ export class PresenceTracker {
   readonly #cost = new Map<TenantId, number>();
   /** Wakes recounts waiting out their delay (on close). */
   readonly #waiting = new Set<() => void>();
+  readonly #singleNode: boolean;
   #closed = false;
 
-  constructor(io: RealtimeIo, publish: (update: PresenceUpdate) => void, logger: Logger) {
+  /**
+   * `singleNode`: no other node shares the rooms (no adapter across processes), so this node alone
+   * knows whether any admin can receive a tenant's presence. Default false: always recount.
+   */
+  constructor(
+    io: RealtimeIo,
+    publish: (update: PresenceUpdate) => void,
+    logger: Logger,
+    options: { singleNode?: boolean } = {},
+  ) {
     this.#io = io;
     this.#publish = publish;
     this.#logger = logger;
+    this.#singleNode = options.singleNode === true;
   }
 
   /** A socket of this tenant connected or disconnected. Recounts run one at a time per tenant, in order. */
@@ -77,7 +88,7 @@ export class PresenceTracker {
         // Changes from now on schedule another recount after this one.
         this.#scheduled.delete(tenantId);
         if (this.#closed) return;
-        if (await this.#nobodyToTell(tenantId)) return;
+        if (this.#nobodyToTell(tenantId)) return;
         const started = performance.now();
         try {
           const update = await presenceOf(this.#io, tenantId);
@@ -102,15 +113,15 @@ export class PresenceTracker {
   }
 
   /**
-   * Whether no one can receive the tenant's presence: one node, and none of the tenant's admins on it.
-   * The recount is skipped then (no O(users) list built, published or kept for replay) and the last
-   * published list stays the reference, so the first admin to connect triggers a recount that
-   * publishes whatever changed meanwhile.
+   * Whether no one can receive the tenant's presence: a single node, and none of the tenant's admins
+   * on it. The recount is skipped then (no O(users) list built, published or kept for replay) and the
+   * last published list stays the reference, so the first admin to connect triggers a recount that
+   * publishes whatever changed meanwhile. (Across nodes, heartbeats may not have told this node about
+   * the others yet: it always recounts.)
    */
-  async #nobodyToTell(tenantId: TenantId): Promise<boolean> {
-    const adapter = this.#io.of('/').adapter;
-    if ((adapter.rooms.get(rooms.role(tenantId, AUDIENCE))?.size ?? 0) > 0) return false;
-    return (await adapter.serverCount()) <= 1;
+  #nobodyToTell(tenantId: TenantId): boolean {
+    if (!this.#singleNode) return false;
+    return (this.#io.of('/').adapter.rooms.get(rooms.role(tenantId, AUDIENCE))?.size ?? 0) === 0;
   }
 
   /** The next tick, or later when the tenant's last recount was expensive. */

@@ -135,6 +135,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     (update) =>
       publisher.publish('presence:update', { kind: 'role', tenantId: update.tenantId, role: 'ADMIN' }, update),
     logger,
+    { singleNode: redis === undefined },
   );
   const pruneTimer = setInterval(() => log.prune(), log.pruneIntervalMs);
   pruneTimer.unref();
