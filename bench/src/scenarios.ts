@@ -131,7 +131,7 @@ async function withSetup<T>(
 }
 
 /**
- * Several setups connected at once, their runs interleaved (A B C, A B C, ...): on a shared,
+ * Several setups connected at once, their runs interleaved (A B C, B C A, ...): on a shared,
  * noisy machine a slow spell then hits every server, not just the one measured at that moment.
  */
 async function withSetups<T>(specs: SetupSpec[], body: (setups: Setup[]) => Promise<T>): Promise<T> {
@@ -143,6 +143,14 @@ async function withSetups<T>(specs: SetupSpec[], body: (setups: Setup[]) => Prom
   } finally {
     await closeSetups(opened);
   }
+}
+
+/**
+ * The order of the setups in round `run`: A B C, then B C A, C A B, ... so that no server always
+ * goes first (right after another's burst, or after the idle gap between rounds).
+ */
+function rotated(count: number, run: number): number[] {
+  return Array.from({ length: count }, (_, offset) => (run + offset) % count);
 }
 
 /** One burst from `publisher`, measured at the clients. */
@@ -192,7 +200,8 @@ export async function fanout(scale: Scale, kinds: ServerKind[] = KINDS): Promise
         const byKind = setups.map(() => [] as WaitReport[]);
         for (const setup of setups) await burst(setup.servers[0]?.child as Child, setup.load, 3, setup.connect.live);
         for (let run = 0; run < scale.fanoutRuns; run += 1) {
-          for (const [index, setup] of setups.entries()) {
+          for (const index of rotated(setups.length, run)) {
+            const setup = setups[index] as Setup;
             byKind[index]?.push(await burst(setup.servers[0]?.child as Child, setup.load, events, setup.connect.live));
           }
         }
@@ -479,7 +488,8 @@ export async function bothCores(scale: Scale): Promise<ScenarioResult> {
         }));
         for (const setup of running) await burst(setup.servers[0]?.child as Child, setup.load, 3, setup.connect.live);
         for (let run = 0; run < scale.runs; run += 1) {
-          for (const [index, setup] of running.entries()) {
+          for (const index of rotated(running.length, run)) {
+            const setup = running[index] as Setup;
             const publisher = setup.servers[0]?.child as Child;
             const result = out[index];
             if (!result) continue;
