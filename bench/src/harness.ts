@@ -36,7 +36,13 @@ export async function startServer(config: ServerConfig, label: string = config.k
 }
 
 export async function startLoad(config: LoadConfig): Promise<Child> {
-  const child = new Child({ script: 'loadChild.ts', config, label: `load(${config.kind})` });
+  const dir = process.env.BENCH_LOAD_CPU_PROF;
+  const child = new Child({
+    script: 'loadChild.ts',
+    config,
+    label: `load(${config.kind})`,
+    ...(dir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] } : {}),
+  });
   await child.ready;
   return child;
 }
@@ -52,6 +58,7 @@ export type ConnectReport = {
 };
 
 export type WaitReport = {
+  load: { cpuMs: number; cores: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
   frames: number;
   values: number;
   expected: number;

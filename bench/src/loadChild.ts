@@ -3,6 +3,7 @@
  * Socket.IO v5 (or plain frames for the raw `ws` server), so the client side costs the same whatever
  * server is measured. Every received KPI value is a publish time; the latency is read from it.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SignJWT } from 'jose';
 import notepack from 'notepack.io';
 import { WebSocket } from 'ws';
@@ -35,6 +36,10 @@ let firstRecv = Number.POSITIVE_INFINITY;
 let lastRecv = 0;
 let minPublished = Number.POSITIVE_INFINITY;
 let closedAfterLive = 0;
+/** This process's CPU and event-loop delay since the last reset: is the load side the bottleneck? */
+let cpuMark = { usage: process.cpuUsage(), at: nowMs() };
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 const recordValue = (receivedAt: number) => (value: number) => {
   values += 1;
@@ -181,6 +186,8 @@ function reset() {
   firstRecv = Number.POSITIVE_INFINITY;
   lastRecv = 0;
   minPublished = Number.POSITIVE_INFINITY;
+  cpuMark = { usage: process.cpuUsage(), at: nowMs() };
+  loopDelay.reset();
 }
 
 /** Waits for `expected` frames, or until none arrived for `idleMs`, or `timeoutMs`. */
@@ -196,7 +203,16 @@ async function waitFrames(expected: number, idleMs: number, timeoutMs: number) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const live = clients.filter((client) => client?.live).length;
+  const cpu = process.cpuUsage(cpuMark.usage);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   return {
+    /** Load process CPU from reset to the last frame received (1.00 = one core), and its loop delay. */
+    load: {
+      cpuMs,
+      cores: frames === 0 ? Number.NaN : cpuMs / (lastRecv - cpuMark.at),
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: loopDelay.max / 1e6,
+    },
     frames,
     values,
     expected,

@@ -21,6 +21,8 @@ import { spread } from './stats.js';
 export type Scale = {
   quick: boolean;
   runs: number;
+  /** Fan-out bursts are short (~1-3 s) and noisy on a shared machine: more interleaved runs per median. */
+  fanoutRuns: number;
   fanoutSizes: number[];
   /** Events per burst for a given number of clients. */
   fanoutEvents: (clients: number) => number;
@@ -38,6 +40,7 @@ export type Scale = {
 export const FULL: Scale = {
   quick: false,
   runs: 3,
+  fanoutRuns: 5,
   fanoutSizes: [2_000, 10_000],
   fanoutEvents: (clients) => (clients >= 10_000 ? 20 : 50),
   steadyClients: 10_000,
@@ -54,6 +57,7 @@ export const FULL: Scale = {
 export const QUICK: Scale = {
   quick: true,
   runs: 1,
+  fanoutRuns: 1,
   fanoutSizes: [500, 1_000],
   fanoutEvents: () => 20,
   steadyClients: 1_000,
@@ -127,7 +131,7 @@ async function withSetup<T>(
 }
 
 /**
- * Several setups connected at once, their runs interleaved (A B C, A B C, ...): on a shared,
+ * Several setups connected at once, their runs interleaved (A B C, B C A, ...): on a shared,
  * noisy machine a slow spell then hits every server, not just the one measured at that moment.
  */
 async function withSetups<T>(specs: SetupSpec[], body: (setups: Setup[]) => Promise<T>): Promise<T> {
@@ -139,6 +143,14 @@ async function withSetups<T>(specs: SetupSpec[], body: (setups: Setup[]) => Prom
   } finally {
     await closeSetups(opened);
   }
+}
+
+/**
+ * The order of the setups in round `run`: A B C, then B C A, C A B, ... so that no server always
+ * goes first (right after another's burst, or after the idle gap between rounds).
+ */
+function rotated(count: number, run: number): number[] {
+  return Array.from({ length: count }, (_, offset) => (run + offset) % count);
 }
 
 /** One burst from `publisher`, measured at the clients. */
@@ -187,8 +199,9 @@ export async function fanout(scale: Scale, kinds: ServerKind[] = KINDS): Promise
       async (setups) => {
         const byKind = setups.map(() => [] as WaitReport[]);
         for (const setup of setups) await burst(setup.servers[0]?.child as Child, setup.load, 3, setup.connect.live);
-        for (let run = 0; run < scale.runs; run += 1) {
-          for (const [index, setup] of setups.entries()) {
+        for (let run = 0; run < scale.fanoutRuns; run += 1) {
+          for (const index of rotated(setups.length, run)) {
+            const setup = setups[index] as Setup;
             byKind[index]?.push(await burst(setup.servers[0]?.child as Child, setup.load, events, setup.connect.live));
           }
         }
@@ -283,7 +296,9 @@ export async function stormMemorySteady(scale: Scale, kinds: ServerKind[] = KIND
   const tables: Table[] = [
     {
       title: `2. Steady stream: ${clients.toLocaleString('en-US')} clients, ${scale.steadyPerSecond} events/s each, ${scale.steadyMs / 1000} s`,
-      note: 'Server CPU is process.cpuUsage() in the server child over the stream (1.00 = one core).',
+      note:
+        'Server CPU is process.cpuUsage() in the server child over the stream (1.00 = one core); ms/event is CPU per event ' +
+        'published, i.e. to deliver it to every client (server: encode once, one write per socket; load: one read and scan per client).',
       rows: kinds.map((kind) => {
         const runs = steady[kind] ?? [];
         return {
@@ -293,6 +308,8 @@ export async function stormMemorySteady(scale: Scale, kinds: ServerKind[] = KIND
             'p99 ms': collect(runs, (r) => r.wait.latency.p99),
             'max ms': collect(runs, (r) => r.wait.latency.max),
             'server CPU (cores)': collect(runs, (r) => r.cpu.cores),
+            'server CPU ms/event': collect(runs, (r) => r.cpu.cpuMs / r.published),
+            'load CPU ms/event': collect(runs, (r) => r.wait.load.cpuMs / r.published),
             'GC ms (max pause)': collect(runs, (r) => r.cpu.gcMaxPauseMs),
             delivered: `${Math.min(...runs.map((r) => r.wait.frames))}/${runs[0]?.wait.expected ?? 0}`,
           },
@@ -410,6 +427,7 @@ export async function hotKpi(scale: Scale): Promise<ScenarioResult> {
         'staleness p50 ms': collect(runs, (r) => r.wait.latency.p50),
         'staleness p99 ms': collect(runs, (r) => r.wait.latency.p99),
         'publisher CPU (cores)': collect(runs, (r) => r.cpu.cores),
+        'load CPU (cores)': collect(runs, (r) => r.wait.load.cores),
       },
     });
   }
@@ -470,7 +488,8 @@ export async function bothCores(scale: Scale): Promise<ScenarioResult> {
         }));
         for (const setup of running) await burst(setup.servers[0]?.child as Child, setup.load, 3, setup.connect.live);
         for (let run = 0; run < scale.runs; run += 1) {
-          for (const [index, setup] of running.entries()) {
+          for (const index of rotated(running.length, run)) {
+            const setup = running[index] as Setup;
             const publisher = setup.servers[0]?.child as Child;
             const result = out[index];
             if (!result) continue;
@@ -504,6 +523,7 @@ export async function bothCores(scale: Scale): Promise<ScenarioResult> {
           'steady p50 ms': collect(result.steady, (r) => r.wait.latency.p50),
           'steady p99 ms': collect(result.steady, (r) => r.wait.latency.p99),
           'server CPU (cores, sum)': collect(result.steady, (r) => r.cpu.reduce((sum, c) => sum + c.cores, 0)),
+          'load CPU (cores)': collect(result.steady, (r) => r.wait.load.cores),
           live: `${result.connect.live}/${clients}`,
         },
       });

@@ -4,7 +4,9 @@
  * when the harness asks, so publish times come from the server's own process.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
@@ -172,6 +174,8 @@ function rate(perSecond: number, durationMs: number, keys: number, keySpace: num
   });
 }
 
+let profiler: Session | undefined;
+
 serveParent(async (command) => {
   switch (command.cmd) {
     case 'info':
@@ -204,6 +208,21 @@ serveParent(async (command) => {
         Number(command.keys ?? 1),
         Number(command.keySpace ?? 1),
       );
+    case 'profileStart': {
+      // CPU profile of just what follows (e.g. bursts), unlike --cpu-prof which covers the connects too.
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return {};
+    }
+    case 'profileStop': {
+      if (!profiler) throw new Error('profileStart first');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      writeFileSync(String(command.file), JSON.stringify(profile));
+      return { file: command.file };
+    }
     case 'heapSnapshot': {
       memory();
       return { file: writeHeapSnapshot(String(command.file)) };

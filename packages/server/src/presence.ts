@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type PresenceUpdate, type Role, rooms, type TenantId } from '@org/contracts';
 import type { Logger } from 'pino';
 import type { RealtimeIo } from './types.js';
@@ -36,6 +37,8 @@ export async function presenceOf(io: RealtimeIo, tenantId: TenantId): Promise<Pr
  * the CPU, small tenants are still recounted on the next tick, and big ones a few times a second.
  */
 const RECOUNT_DUTY = 10;
+/** Who receives `presence:update` (server.ts publishes it to this role's room of the tenant). */
+const AUDIENCE: Role = 'ADMIN';
 const MAX_RECOUNT_DELAY_MS = 2_000;
 
 /**
@@ -47,6 +50,7 @@ export class PresenceTracker {
   readonly #io: RealtimeIo;
   readonly #publish: (update: PresenceUpdate) => void;
   readonly #logger: Logger;
+  /** Digest of the last list published per tenant (without `since`). */
   readonly #last = new Map<TenantId, string>();
   readonly #scheduled = new Set<TenantId>();
   readonly #chains = new Map<TenantId, Promise<void>>();
@@ -54,12 +58,23 @@ export class PresenceTracker {
   readonly #cost = new Map<TenantId, number>();
   /** Wakes recounts waiting out their delay (on close). */
   readonly #waiting = new Set<() => void>();
+  readonly #singleNode: boolean;
   #closed = false;
 
-  constructor(io: RealtimeIo, publish: (update: PresenceUpdate) => void, logger: Logger) {
+  /**
+   * `singleNode`: no other node shares the rooms (no adapter across processes), so this node alone
+   * knows whether any admin can receive a tenant's presence. Default false: always recount.
+   */
+  constructor(
+    io: RealtimeIo,
+    publish: (update: PresenceUpdate) => void,
+    logger: Logger,
+    options: { singleNode?: boolean } = {},
+  ) {
     this.#io = io;
     this.#publish = publish;
     this.#logger = logger;
+    this.#singleNode = options.singleNode === true;
   }
 
   /** A socket of this tenant connected or disconnected. Recounts run one at a time per tenant, in order. */
@@ -73,10 +88,14 @@ export class PresenceTracker {
         // Changes from now on schedule another recount after this one.
         this.#scheduled.delete(tenantId);
         if (this.#closed) return;
+        if (this.#nobodyToTell(tenantId)) return;
         const started = performance.now();
         try {
           const update = await presenceOf(this.#io, tenantId);
-          const key = JSON.stringify(update.online.map(({ since: _since, ...user }) => user));
+          // A digest, not the list itself: the list is O(users) (~70 B per user of a tenant, held for good).
+          const key = createHash('sha256')
+            .update(JSON.stringify(update.online.map(({ since: _since, ...user }) => user)))
+            .digest('base64');
           if (this.#closed || this.#last.get(tenantId) === key) return;
           this.#last.set(tenantId, key);
           this.#publish(update);
@@ -91,6 +110,18 @@ export class PresenceTracker {
         if (this.#chains.get(tenantId) === run) this.#chains.delete(tenantId);
       });
     this.#chains.set(tenantId, run);
+  }
+
+  /**
+   * Whether no one can receive the tenant's presence: a single node, and none of the tenant's admins
+   * on it. The recount is skipped then (no O(users) list built, published or kept for replay) and the
+   * last published list stays the reference, so the first admin to connect triggers a recount that
+   * publishes whatever changed meanwhile. (Across nodes, heartbeats may not have told this node about
+   * the others yet: it always recounts.)
+   */
+  #nobodyToTell(tenantId: TenantId): boolean {
+    if (!this.#singleNode) return false;
+    return (this.#io.of('/').adapter.rooms.get(rooms.role(tenantId, AUDIENCE))?.size ?? 0) === 0;
   }
 
   /** The next tick, or later when the tenant's last recount was expensive. */

@@ -16,6 +16,7 @@ import { asRealtimeError, RealtimeError } from './errors.js';
 import type { RealtimeMetrics } from './metrics.js';
 import type { Publisher } from './publisher.js';
 import type { SocketRateLimiter } from './rateLimit.js';
+import { sharedRoom } from './session.js';
 import type { StreamLog } from './streams.js';
 import type { RealtimeSocket, RequestContext, RequestHandlers } from './types.js';
 
@@ -52,7 +53,7 @@ function builtIns(deps: RequestDeps): Partial<Record<ClientEventName, BuiltIn>> 
       if (!canAccessModule(session.roles, module)) {
         throw new RealtimeError('FORBIDDEN', `Your roles do not give access to the ${module} module`);
       }
-      const room = rooms.module(session.tenantId, module);
+      const room = sharedRoom(rooms.module(session.tenantId, module));
       socket.join(room);
       return { ...(await position(publisher, streamName('kpi', room))), module };
     },
@@ -62,7 +63,7 @@ function builtIns(deps: RequestDeps): Partial<Record<ClientEventName, BuiltIn>> 
     },
     'dashboard:subscribe': async (_request: Record<string, never>, socket: RealtimeSocket) => {
       const { session } = socket.data;
-      const dashboardRooms = session.roles.map((role) => rooms.dashboard(session.tenantId, role));
+      const dashboardRooms = session.roles.map((role) => sharedRoom(rooms.dashboard(session.tenantId, role)));
       socket.join(dashboardRooms);
       return {
         streams: await Promise.all(dashboardRooms.map((room) => position(publisher, streamName('dashboard', room)))),
@@ -130,26 +131,27 @@ export const BUILT_IN_REQUESTS: ReadonlySet<string> = new Set<ClientEventName>([
  * handler runs; the response is checked against the catalog before it is acked.
  */
 export function installRequestPipeline(socket: RealtimeSocket, deps: RequestDeps): void {
-  let handled = builtInsByDeps.get(deps);
-  if (!handled) {
-    handled = builtIns(deps);
-    builtInsByDeps.set(deps, handled);
+  let listener = listenerByDeps.get(deps);
+  if (!listener) {
+    const pipeline = builtIns(deps);
+    // One listener for every socket of a server: Socket.IO calls it with `this` set to the socket.
+    listener = function (this: RealtimeSocket, event: unknown, ...args: unknown[]) {
+      handleRequest(this, deps, pipeline, event, args).catch((error: unknown) => {
+        deps.metrics.rejection('INTERNAL');
+        deps.logger.error({ code: 'INTERNAL', err: error, socketId: this.id }, 'request pipeline failed');
+      });
+    };
+    listenerByDeps.set(deps, listener);
   }
-  const pipeline = handled;
-  // The only per-socket allocation: everything else is shared by the server's sockets.
-  socket.onAny((event: unknown, ...args: unknown[]) => {
-    handleRequest(socket, deps, pipeline, event, args).catch((error: unknown) => {
-      deps.metrics.rejection('INTERNAL');
-      deps.logger.error({ code: 'INTERNAL', err: error, socketId: socket.id }, 'request pipeline failed');
-    });
-  });
+  socket.onAny(listener);
 }
 
 /**
- * Built-ins close over the server's deps, never over a socket, so they are made once per server
- * (pass the same `deps` object for every socket): per-socket closures cost kilobytes per connection.
+ * The listener and the built-ins close over the server's deps, never over a socket, so they are made
+ * once per server (pass the same `deps` object for every socket): per-socket closures cost kilobytes
+ * per connection.
  */
-const builtInsByDeps = new WeakMap<RequestDeps, Partial<Record<ClientEventName, BuiltIn>>>();
+const listenerByDeps = new WeakMap<RequestDeps, (this: RealtimeSocket, event: unknown, ...args: unknown[]) => void>();
 /** Rate-limited requests per socket (most sockets never have one). */
 const violationsBySocket = new WeakMap<RealtimeSocket, number>();
 /** Requests dispatched and not yet answered, per socket. */

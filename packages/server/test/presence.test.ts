@@ -1,6 +1,6 @@
-import type { PresenceUpdate } from '@org/contracts';
+import { PROTOCOL_VERSION, type PresenceUpdate } from '@org/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { collect, connectAs, Disposer, roundTrip, startServer, uniqueId } from './helpers.js';
+import { collect, connectAs, Disposer, makeClient, roundTrip, signToken, startServer, uniqueId } from './helpers.js';
 
 const disposer = new Disposer();
 afterEach(() => disposer.dispose());
@@ -52,5 +52,26 @@ describe('presence', () => {
     await vi.waitFor(() => expect(adminUpdates.length).toBeGreaterThan(0));
     await roundTrip(agent.socket);
     expect(updates).toEqual([]);
+  });
+
+  it('an admin who connects after changes made while no admin was online gets the current list', async () => {
+    const { url } = await startServer(disposer);
+    const tenantId = uniqueId('t');
+    await connectAs(disposer, url, { userId: 'bob', tenantId, roles: ['UNDERWRITER'] });
+    const gone = await connectAs(disposer, url, { userId: 'cy', tenantId, roles: ['UNDERWRITER'] });
+    gone.socket.disconnect();
+    // Listening before the admin connects: its own connection is what triggers the update.
+    const admin = makeClient(disposer, url, {
+      token: await signToken({ userId: 'adam', tenantId, roles: ['ADMIN'] }),
+      protocol: PROTOCOL_VERSION,
+    });
+    const updates = collect(admin, ['presence:update']);
+    admin.connect();
+    await vi.waitFor(() =>
+      expect(summary(updates.at(-1)?.envelope.data as PresenceUpdate | undefined)).toEqual([
+        { userId: 'adam', connections: 1, roles: ['ADMIN'] },
+        { userId: 'bob', connections: 1, roles: ['UNDERWRITER'] },
+      ]),
+    );
   });
 });
