@@ -5,7 +5,7 @@
 // on the way when missing.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workspaceDirs } from './workspace.mjs';
 
@@ -101,6 +101,8 @@ function startPostgres() {
 }
 
 const pnpm = ensurePnpm();
+// turbo finds the package manager on PATH, so the local copy must be there for every child.
+if (pnpm !== 'pnpm') process.env.PATH = `${dirname(pnpm)}${delimiter}${process.env.PATH ?? ''}`;
 log('installing workspace packages');
 run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only']);
 
