@@ -5,9 +5,14 @@ import {
   PROTOCOL_VERSION,
   type ServerToClientEvents,
 } from '@org/contracts';
+import { backoffDelay } from '@org/realtime-react/core';
 import { io, type Socket } from 'socket.io-client';
+import { sleep } from './env.js';
 import { fetchAllNotifications, http } from './http.js';
 import type { Identity } from './tokens.js';
+
+/** REST resync attempts before a client gives up (and the test reports the error). */
+const RESYNC_ATTEMPTS = 6;
 
 type AnySocket = Socket & { emitWithAck(event: string, payload: unknown): Promise<unknown> };
 export type TypedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -42,6 +47,8 @@ export class StreamClient {
   /** Notification id -> times received over the socket. */
   readonly socketDeliveries = new Map<string, number>();
   readonly kpis = new Map<string, number>();
+  /** KPI key -> the sequence number of the live update that set its value. */
+  readonly #kpiSeq = new Map<string, number>();
   /** Envelopes whose data names another tenant, or a user notification for someone else. */
   readonly foreign: string[] = [];
   readonly readyAt: number[] = [];
@@ -198,7 +205,12 @@ export class StreamClient {
   #onKpis(envelope: Envelope): void {
     const data = envelope.data as { tenantId: string; kpis: { key: string; value: number }[] };
     if (data.tenantId !== this.identity.tenantId) this.foreign.push(`${envelope.stream} kpi`);
-    for (const kpi of data.kpis) this.kpis.set(kpi.key, kpi.value);
+    for (const kpi of data.kpis) {
+      // A replay or a late frame must not take a value back.
+      if ((this.#kpiSeq.get(kpi.key) ?? Number.NEGATIVE_INFINITY) > envelope.seq) continue;
+      this.kpis.set(kpi.key, kpi.value);
+      this.#kpiSeq.set(kpi.key, envelope.seq);
+    }
     this.#advance(envelope);
   }
 
@@ -211,13 +223,26 @@ export class StreamClient {
     if (cursor === undefined || envelope.seq > cursor) this.cursors.set(envelope.stream, envelope.seq);
   }
 
-  /** REST refetch of a stream's data (serialised: one at a time per client). */
+  /**
+   * REST refetch of a stream's data (serialised: one at a time per client). A failed attempt (the
+   * API busy answering a whole crowd's refetches, or down again) is retried with jittered backoff,
+   * as any client that must not show stale data would.
+   */
   async #resync(stream: string): Promise<void> {
     const previous = this.#resyncing ?? Promise.resolve();
     const next = previous.then(async () => {
       this.restResyncs += 1;
-      if (stream.startsWith('kpi@') && this.#options.module) await this.resyncKpis();
-      else if (stream.startsWith('notifications@')) await this.resyncNotifications();
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          if (stream.startsWith('kpi@') && this.#options.module) await this.resyncKpis();
+          else if (stream.startsWith('notifications@')) await this.resyncNotifications();
+          return;
+        } catch (error) {
+          if (attempt >= RESYNC_ATTEMPTS) throw error;
+          this.log.push(`resync ${stream} attempt ${attempt}: ${(error as Error).message}`);
+          await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 8_000 }));
+        }
+      }
     });
     this.#resyncing = next.catch((error: Error) => {
       this.errors.push(`resync ${stream}: ${error.message}`);
@@ -236,7 +261,13 @@ export class StreamClient {
       token: this.#options.token,
     });
     if (result.status !== 200) throw new Error(`GET /api/kpis: ${result.status}`);
-    for (const kpi of KpiSnapshot.parse(result.body).kpis) this.kpis.set(kpi.key, kpi.value);
+    const snapshot = KpiSnapshot.parse(result.body);
+    // The snapshot holds at least everything up to its position; a live update numbered after it,
+    // which arrived while the request was in flight, may be newer than the snapshot's value.
+    for (const kpi of snapshot.kpis) {
+      if ((this.#kpiSeq.get(kpi.key) ?? Number.NEGATIVE_INFINITY) > snapshot.position.seq) continue;
+      this.kpis.set(kpi.key, kpi.value);
+    }
   }
 
   /** Waits for pending REST resyncs. */

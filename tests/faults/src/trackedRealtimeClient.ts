@@ -1,10 +1,20 @@
-import type { Module } from '@org/contracts';
-import { type ConnectionStatus, RealtimeClient, type RealtimeClientOptions } from '@org/realtime-react/core';
+import type { KpiSnapshot, Module } from '@org/contracts';
+import {
+  type ConnectionStatus,
+  kpisQuery,
+  RealtimeClient,
+  type RealtimeClientOptions,
+  realtimeKeys,
+} from '@org/realtime-react/core';
+import { QueryClient, QueryObserver } from '@tanstack/query-core';
+import { sleep } from './env.js';
 import type { Identity } from './tokens.js';
 
 /**
  * The framework-free `RealtimeClient` as a dashboard uses it (no React), instrumented: status
- * transitions, notification ids applied (live or via REST after a stale stream) and KPI values.
+ * transitions and notification ids applied (live or via REST after a stale stream). KPI values are
+ * read from the TanStack Query cache that the client keeps, as the dashboard shows them: the
+ * snapshot query, live updates written into it, and a refetch whenever the stream goes stale.
  */
 export class TrackedRealtimeClient {
   readonly client: RealtimeClient;
@@ -13,7 +23,9 @@ export class TrackedRealtimeClient {
   readonly liveAt: number[] = [];
   readonly notifications = new Map<string, 'live' | 'replay' | 'rest'>();
   readonly messageDeliveries = new Map<string, number>();
-  readonly kpis = new Map<string, number>();
+  readonly queryClient = new QueryClient({
+    defaultOptions: { queries: { retry: 3, staleTime: Number.POSITIVE_INFINITY } },
+  });
   readonly foreign: string[] = [];
   readonly errors: string[] = [];
   restResyncs = 0;
@@ -36,6 +48,7 @@ export class TrackedRealtimeClient {
       url: options.url,
       getToken: () => options.token,
       environment: null,
+      queryClient: this.queryClient,
       pollIntervalMs: 2000,
       pingIntervalMs: 2000,
       ...(options.backoff !== 'default' && { backoff: options.backoff ?? { baseMs: 500, maxMs: 5000 } }),
@@ -65,7 +78,6 @@ export class TrackedRealtimeClient {
           this.notifications.set(data.id, message.envelope.replay ? 'replay' : 'live');
       } else if (message.event === 'kpi:update') {
         if (message.envelope.data.tenantId !== this.identity.tenantId) this.foreign.push('kpi');
-        for (const kpi of message.envelope.data.kpis) this.kpis.set(kpi.key, kpi.value);
       }
     });
     this.client.onStale((stream) => {
@@ -79,14 +91,25 @@ export class TrackedRealtimeClient {
   }
 
   start(): void {
-    this.#release.push(this.client.subscribeNotifications(), this.client.subscribeKpis(this.#module));
+    // An observer keeps the KPI query active, so that invalidating it (a stale stream) refetches it.
+    const kpis = new QueryObserver(this.queryClient, kpisQuery(this.client, this.#module));
+    this.#release.push(
+      kpis.subscribe(() => undefined),
+      this.client.subscribeNotifications(),
+      this.client.subscribeKpis(this.#module),
+    );
     this.client.connect();
+  }
+
+  /** KPI values by key, as the query cache holds them now. */
+  get kpis(): ReadonlyMap<string, number> {
+    const snapshot = this.queryClient.getQueryData<KpiSnapshot>(realtimeKeys.kpis.module(this.#module));
+    return new Map((snapshot?.kpis ?? []).map((kpi) => [kpi.key, kpi.value]));
   }
 
   async #resync(stream: string): Promise<void> {
     this.restResyncs += 1;
     if (stream.startsWith('notifications@')) await this.resyncNotifications();
-    else if (stream.startsWith('kpi@')) await this.resyncKpis();
   }
 
   async resyncNotifications(): Promise<void> {
@@ -99,13 +122,11 @@ export class TrackedRealtimeClient {
     }
   }
 
-  async resyncKpis(): Promise<void> {
-    const snapshot = await this.client.api.kpis(this.#module);
-    for (const kpi of snapshot.kpis) this.kpis.set(kpi.key, kpi.value);
-  }
-
-  async settled(): Promise<void> {
+  /** Waits for pending REST resyncs and query refetches (bounded). */
+  async settled(timeoutMs = 15_000): Promise<void> {
     await this.#resyncing;
+    const deadline = Date.now() + timeoutMs;
+    while (this.queryClient.isFetching() > 0 && Date.now() < deadline) await sleep(20);
   }
 
   duplicateDeliveries(): number {
@@ -121,5 +142,6 @@ export class TrackedRealtimeClient {
   close(): void {
     for (const release of this.#release.splice(0)) release();
     this.client.disconnect();
+    this.queryClient.clear();
   }
 }

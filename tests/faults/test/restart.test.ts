@@ -164,8 +164,14 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
       for (const id of expected) {
         if (!client.notifications.has(id)) {
           lost += 1;
-          if (examples.length < 5)
-            examples.push(`${client.identity.userId} missed ${published.find((p) => p.id === id)?.title}`);
+          if (examples.length < 5) {
+            const title = published.find((p) => p.id === id)?.title;
+            const kind =
+              client instanceof StreamClient
+                ? `raw, errors [${client.errors.slice(-3).join('; ')}], log [${client.log.slice(-4).join('; ')}]`
+                : `RealtimeClient, errors [${client.errors.slice(-3).join('; ')}]`;
+            examples.push(`${client.identity.userId} missed ${title} (${kind})`);
+          }
         }
       }
       const expectedSet = new Set(expected);
@@ -181,9 +187,19 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
     }
     // KPI values: every client ends with the latest value of its module's gauge.
     let kpiStale = 0;
+    const staleExamples: string[] = [];
     for (const client of [...raw, ...realtime]) {
       const module = people.find((p) => p.userId === client.identity.userId)?.module;
-      if (client.kpis.get(`${module}_fault_gauge`) !== kpiValue) kpiStale += 1;
+      const value = client.kpis.get(`${module}_fault_gauge`);
+      if (value === kpiValue) continue;
+      kpiStale += 1;
+      if (staleExamples.length < 5) {
+        const kind =
+          client instanceof StreamClient
+            ? `raw, errors [${client.errors.slice(-3).join('; ')}], log [${client.log.slice(-2).join('; ')}]`
+            : `RealtimeClient, errors [${client.errors.slice(-3).join('; ')}]`;
+        staleExamples.push(`${client.identity.userId} ${module}: ${value} instead of ${kpiValue}, ${kind}`);
+      }
     }
     const statusPaths = realtime.map((c) => c.statuses.join('>'));
     const wentDown = realtime.filter((c) => {
@@ -221,7 +237,7 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
     expect(appliedDuplicates).toBe(0);
     expect(extra).toBe(0);
     expect({ lost, examples }).toEqual({ lost: 0, examples: [] });
-    expect(kpiStale).toBe(0);
+    expect({ kpiStale, staleExamples }).toEqual({ kpiStale: 0, staleExamples: [] });
     expect(wentDown).toBe(REALTIME_CLIENTS);
   });
 });
