@@ -1,6 +1,8 @@
 import type { PresenceUpdate } from '@org/contracts';
+import { startRedis } from '@org/test-support';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startChildNode } from './childNode.js';
 import {
   collect,
   connectAs,
@@ -13,7 +15,6 @@ import {
   startServer,
   uniqueId,
 } from './helpers.js';
-import { startChildNode, startRedis } from './redisServer.js';
 
 const disposer = new Disposer();
 afterEach(() => disposer.dispose());

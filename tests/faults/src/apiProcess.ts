@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@org/test-support';
 import { REPO_ROOT, sleep, waitFor } from './env.js';
-import { freePort } from './net.js';
 
 const MAIN = join(REPO_ROOT, 'apps/api/src/main.ts');
 const PROBE = new URL('./probeServer.ts', import.meta.url).pathname;

@@ -1,19 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
 
-/** A TCP port nothing listens on right now (loopback). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /**
  * Loopback source addresses (127.0.x.y, all routed to lo on Linux) so that many clients do not
  * share one address: the server limits connection attempts per address, as it should.

@@ -1,3 +1,4 @@
+import { RedisServer } from '@org/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess } from '../src/apiProcess.js';
 import { sleep, waitFor } from '../src/env.js';
@@ -6,7 +7,6 @@ import { isFor, type PublishedNotification, publishNotification } from '../src/h
 import { loopbackAddress, TcpProxy } from '../src/net.js';
 import { population, tenantIds } from '../src/population.js';
 import { PostgresServer } from '../src/postgres.js';
-import { RedisServer } from '../src/redisServer.js';
 import { StreamClient } from '../src/streamClient.js';
 import { mintToken } from '../src/tokens.js';
 import { TrackedRealtimeClient } from '../src/trackedRealtimeClient.js';
@@ -59,7 +59,7 @@ describe('node failover: two API processes behind a round-robin TCP proxy over R
     for (const client of realtime) client.close();
     await proxy?.close();
     await Promise.all([a?.dispose(), b?.dispose()]);
-    await redis.stop();
+    await redis.kill();
     pg.dispose();
   });
 

@@ -1,3 +1,4 @@
+import { RedisServer } from '@org/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess } from '../src/apiProcess.js';
 import { SERVICE_KEY, sleep, waitFor } from '../src/env.js';
@@ -6,7 +7,6 @@ import { http, isFor, notificationBody, type PublishedNotification, publishNotif
 import { loopbackAddress } from '../src/net.js';
 import { population, tenantIds } from '../src/population.js';
 import { PostgresServer } from '../src/postgres.js';
-import { RedisServer } from '../src/redisServer.js';
 import { StreamClient } from '../src/streamClient.js';
 import { mintToken } from '../src/tokens.js';
 
@@ -49,7 +49,7 @@ describe('Redis stopped and restarted under two API processes', () => {
   afterAll(async () => {
     for (const client of [...onA, ...onB]) client.close();
     await Promise.all([a?.dispose(), b?.dispose()]);
-    await redis.stop();
+    await redis.kill();
     pg.dispose();
   });
 
@@ -74,7 +74,7 @@ describe('Redis stopped and restarted under two API processes', () => {
     const healthy = await tenantWide(a, 'healthy');
     await waitFor(() => receivedBy([...onA, ...onB], healthy.id) === PER_NODE * 2, 'cross-node delivery (healthy)');
 
-    await redis.stop();
+    await redis.kill();
     const downAt = Date.now();
     await sleep(500);
     // Redis down: each node accepts publishes and delivers to its own sockets.

@@ -1,10 +1,11 @@
 import type { Audience, Module } from '@org/contracts';
+import { freePort } from '@org/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess } from '../src/apiProcess.js';
 import { FULL, SERVICE_KEY, scale, sleep, waitFor } from '../src/env.js';
 import { recordFigures } from '../src/figures.js';
 import { http, isFor, type PublishedNotification, publishNotification } from '../src/http.js';
-import { freePort, loopbackAddress } from '../src/net.js';
+import { loopbackAddress } from '../src/net.js';
 import { busiestSecondShare, population, tenantIds } from '../src/population.js';
 import { StreamClient } from '../src/streamClient.js';
 import { mintToken } from '../src/tokens.js';
