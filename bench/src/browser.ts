@@ -2,13 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@org/test-support';
 import { sleep } from './clock.js';
 import type { ScenarioResult } from './scenarios.js';
 import { percentile, spread } from './stats.js';
 
 const DIST = join(import.meta.dirname, '..', '..', 'apps', 'dashboard', 'dist');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SERVICE_KEY = 'dev-service-key';
 const TENANT = 'acme-lending';
 const KEY = 'applications_today';
@@ -46,16 +45,7 @@ export async function browser(events: number, runs: number): Promise<ScenarioRes
     }),
   );
   const url = await api.listen();
-  const browserInstance = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  });
+  const browserInstance = await launchChromium();
   const perRun: { latencies: number[]; missed: number }[] = [];
   try {
     const page = await browserInstance.newPage({ viewport: { width: 1366, height: 900 } });

@@ -1,15 +1,7 @@
+import { launchChromium } from '@org/test-support';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  collectPageErrors,
-  launchBrowser,
-  publish,
-  type RunningApi,
-  removeDir,
-  screenshot,
-  signIn,
-  startApi,
-} from './harness.js';
+import { collectPageErrors, publish, type RunningApi, removeDir, screenshot, signIn, startApi } from './harness.js';
 
 // The simulator ticks once by hand and then not again for a minute, so that nothing but the test
 // publishes notifications or alerts while it counts them.
@@ -21,7 +13,7 @@ let browser: Browser;
 beforeAll(async () => {
   api = await startApi(QUIET);
   await api.simulator.tick();
-  browser = await launchBrowser();
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

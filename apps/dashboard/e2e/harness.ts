@@ -3,14 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ApiServer, createApiServer, loadConfig } from '@org/api';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DIST = join(here, '..', 'dist');
 export const SCREENSHOTS = join(here, '..', '..', '..', 'screenshots');
 export const SERVICE_KEY = 'dev-service-key';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export type RunningApi = ApiServer & { url: string; dataDir: string; port: number };
 
@@ -38,25 +36,6 @@ export async function startApi(
 
 export function removeDir(dir: string) {
   rmSync(dir, { recursive: true, force: true });
-}
-
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (npm test installs it)`);
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
 }
 
 /** Fails the test on any console error or uncaught page error. */

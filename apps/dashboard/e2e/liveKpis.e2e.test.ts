@@ -1,21 +1,14 @@
+import { launchChromium } from '@org/test-support';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  collectPageErrors,
-  launchBrowser,
-  type RunningApi,
-  removeDir,
-  screenshot,
-  signIn,
-  startApi,
-} from './harness.js';
+import { collectPageErrors, type RunningApi, removeDir, screenshot, signIn, startApi } from './harness.js';
 
 let api: RunningApi;
 let browser: Browser;
 
 beforeAll(async () => {
   api = await startApi();
-  browser = await launchBrowser();
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
