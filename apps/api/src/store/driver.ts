@@ -11,6 +11,12 @@ export type DriverKind = 'pglite' | 'postgres';
 
 export interface SqlDriver extends SqlExecutor {
   readonly kind: DriverKind;
+  /**
+   * Every statement and transaction runs alone, one after another (PGlite: one connection). Then
+   * nothing can interleave with a single statement, and locks taken only to order it against
+   * concurrent transactions are moot.
+   */
+  readonly serialized: boolean;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Idempotent; afterwards every call fails with `UNAVAILABLE`. */

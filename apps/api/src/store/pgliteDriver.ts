@@ -24,6 +24,7 @@ export async function openPgliteDriver(dataDir: string): Promise<SqlDriver> {
 
   return {
     kind: 'pglite',
+    serialized: true,
     query: root.query,
     async transaction(work) {
       if (closed) throw closedError();

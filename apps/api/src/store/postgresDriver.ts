@@ -45,6 +45,7 @@ export async function openPostgresDriver(options: PostgresDriverOptions): Promis
 
   const driver: SqlDriver = {
     kind: 'postgres',
+    serialized: false,
     async query<TRow>(sql: string, params: readonly unknown[] = []) {
       if (closed) throw closedError();
       return run<TRow>(pool, sql, params);
