@@ -30,6 +30,7 @@ export const ConnectRefusalReason = z.enum([
   'expired',
   'protocol_mismatch',
   'too_many_connections',
+  'origin_not_allowed',
   'unavailable',
 ]);
 export type ConnectRefusalReason = z.infer<typeof ConnectRefusalReason>;
