@@ -76,6 +76,11 @@ function originAllowed(request: IncomingMessage, origins: string[] | '*' | undef
   }
 }
 
+/** Engine.IO parses the query (`transport`, `sid`) into `_query` before `allowRequest` runs. */
+function isWebSocketHandshake(request: IncomingMessage): boolean {
+  return (request as IncomingMessage & { _query?: Record<string, string> })._query?.transport === 'websocket';
+}
+
 /**
  * Attaches Socket.IO to an http server: authenticated handshakes, tenant-scoped rooms, validated
  * requests, a typed, sequenced, replayable publish API, presence, stats and metrics.
@@ -102,7 +107,10 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
     maxHttpBufferSize: limits.maxPayloadBytes,
     cors: { origin: origins === '*' ? '*' : (origins ?? false), methods: ['GET', 'POST'] },
     allowRequest: (request, callback) => {
-      if (originAllowed(request, origins)) return callback(null, true);
+      // A WebSocket handshake (not subject to CORS) goes on to the middleware, which refuses a
+      // foreign origin with a typed `connect_error` the client can act on. Long-polling from one
+      // ends here with a 403: under CORS a browser could not read a typed answer anyway.
+      if (originAllowed(request, origins) || isWebSocketHandshake(request)) return callback(null, true);
       metrics.rejection('FORBIDDEN');
       logger.warn(
         { code: 'FORBIDDEN', reason: 'origin_not_allowed', origin: request.headers.origin },
@@ -187,6 +195,17 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
           message: 'Too many connection attempts; retry later',
           retryable: true,
           reason: 'too_many_connections',
+        }),
+      );
+    }
+    if (!originAllowed(socket.request, origins)) {
+      const origin = String(socket.request.headers.origin).slice(0, 200);
+      return next(
+        refuse({
+          code: 'FORBIDDEN',
+          message: `Connections from ${origin} are not allowed; the server's allowed origins must list it`,
+          retryable: false,
+          reason: 'origin_not_allowed',
         }),
       );
     }

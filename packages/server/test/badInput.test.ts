@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION } from '@org/contracts';
+import { ConnectErrorData, PROTOCOL_VERSION } from '@org/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   connectAs,
@@ -117,7 +117,7 @@ describe('rate limiting', () => {
 describe('origins (CORS)', () => {
   const allowed = 'https://ops.example.com';
 
-  it('refuses a WebSocket handshake from an origin outside the allowlist and accepts a listed one', async () => {
+  it('refuses a WebSocket handshake from an origin outside the allowlist with a typed error, and accepts a listed one', async () => {
     const { url, realtime } = await startServer(disposer, { cors: { origins: [allowed] } });
     const tenantId = uniqueId('t');
     const token = await signToken({ userId: 'ann', tenantId, roles: ['ADMIN'] });
@@ -127,7 +127,10 @@ describe('origins (CORS)', () => {
       { token, protocol: PROTOCOL_VERSION },
       { extraHeaders: { origin: 'https://evil.example' } },
     );
-    await connectError(evil);
+    const { data } = await connectError(evil);
+    // Typed, so a client can say why instead of retrying a "websocket error" forever.
+    expect(data).toMatchObject({ code: 'FORBIDDEN', retryable: false, reason: 'origin_not_allowed' });
+    expect(ConnectErrorData.safeParse(data).success).toBe(true);
     expect(realtime.stats().rejections).toEqual({ FORBIDDEN: 1 });
 
     const { ready } = await connectAs(
