@@ -145,3 +145,49 @@ describe('connection refusals (a bare Socket.IO server refusing in its middlewar
     expect(server.attempts()).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('a refused origin (the real realtime server, with an origin allowlist)', () => {
+  let client: RealtimeClient | undefined;
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    client?.disconnect();
+    await close?.();
+  });
+
+  it('stops retrying and says why, instead of reconnecting after a bare "websocket error"', async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    const { createJwtVerifier, createRealtimeServer } = await import('@org/realtime-server');
+    const { silentLogger } = await import('./support/harness.js');
+    const http = createHttpServer();
+    const realtime = createRealtimeServer({
+      httpServer: http,
+      verifyToken: createJwtVerifier({ secret: 'origin-test-secret-origin-test-secret-0123' }),
+      cors: { origins: ['https://ops.example.com'] },
+      logger: silentLogger,
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    close = async () => {
+      await realtime.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    };
+    const address = http.address();
+    if (typeof address !== 'object' || !address) throw new Error('no port');
+    client = new RealtimeClient({
+      url: `http://127.0.0.1:${address.port}`,
+      getToken: () => 'token',
+      environment: null,
+      backoff: { baseMs: 1, maxMs: 5 },
+      // A page served from an origin the server does not list (Node's client sets the header itself).
+      socketOptions: { extraHeaders: { origin: 'https://evil.example' } } as never,
+    });
+    const refused = next(client, (state) => state.error?.code === 'FORBIDDEN');
+    client.connect();
+    const state = await refused;
+    expect(state).toMatchObject({ status: 'polling', nextRetryAt: null });
+    expect(state.error?.message).toContain('https://evil.example');
+    client.reconnectNow();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(realtime.stats().rejections).toEqual({ FORBIDDEN: 1 });
+  });
+});

@@ -518,8 +518,9 @@ export class RealtimeClient extends Subscribable {
         this.#scheduleRetry({ code, message });
         return;
       }
-      if (code === 'PROTOCOL_MISMATCH') {
-        // Retrying cannot help; REST polling keeps the data honest.
+      if (code === 'PROTOCOL_MISMATCH' || !data.data.retryable) {
+        // Retrying cannot help (another protocol version, a refused origin); REST polling keeps
+        // the data honest where it can, and the error says why the socket stays down.
         this.#terminal = true;
         this.#clearRetry();
         this.#setState({ status: this.#downStatus(), error: { code, message }, nextRetryAt: null });

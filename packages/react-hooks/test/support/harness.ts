@@ -25,7 +25,7 @@ import { SignJWT } from 'jose';
 // stays up. Only what lies outside this package is stood in for: the REST API's store.
 
 type RealtimeOptions = Parameters<typeof createRealtimeServer>[0];
-const silentLogger = (() => {
+export const silentLogger: NonNullable<RealtimeOptions['logger']> = (() => {
   const logger: Record<string, unknown> = {};
   for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal']) logger[level] = () => undefined;
   logger.child = () => logger;
