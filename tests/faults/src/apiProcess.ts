@@ -172,12 +172,23 @@ export class ApiProcess {
     return this.#ask('loop');
   }
 
-  #ask<T>(type: string): Promise<T> {
+  /**
+   * Publishes events through the server's own `publish` in the API process (probe mode only): the
+   * same validation, scope checks, numbering and room routing as a `POST /api/events`, without
+   * HTTP and the store.
+   */
+  publish(
+    events: { event: string; target: unknown; data: unknown }[],
+  ): Promise<{ published: number; failed: number; errors: string[] }> {
+    return this.#ask('publish', { events }, 120_000);
+  }
+
+  #ask<T>(type: string, payload: Record<string, unknown> = {}, timeoutMs = 15_000): Promise<T> {
     const child = this.child;
     if (!child?.send) return Promise.reject(new Error('not a probe process'));
     const id = ++this.#probeId;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${type} probe timed out`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`${type} probe timed out`)), timeoutMs);
       const onMessage = (message: { type?: string; id?: number; data?: T }) => {
         if (message?.type !== type || message.id !== id || !message.data) return;
         clearTimeout(timer);
@@ -185,7 +196,7 @@ export class ApiProcess {
         resolve(message.data);
       };
       child.on('message', onMessage);
-      child.send({ type, id });
+      child.send({ ...payload, type, id });
     });
   }
 

@@ -46,7 +46,14 @@ export async function http(
 export const errorCodeOf = (body: unknown): string | undefined =>
   (body as { error?: { code?: unknown } } | undefined)?.error?.code as string | undefined;
 
-export type PublishedNotification = { id: string; tenantId: string; audience: Audience; title: string };
+export type PublishedNotification = {
+  id: string;
+  tenantId: string;
+  audience: Audience;
+  title: string;
+  /** When the API answered 202 (the notification was stored and published by then). */
+  acceptedAt: number;
+};
 
 export function notificationBody(
   tenantId: string,
@@ -84,7 +91,7 @@ export async function publishNotification(
     if (result.status === 202) {
       const id = PublishEventResponse.parse(result.body).id;
       if (!id) throw new Error('notification published without an id');
-      return { id, tenantId, audience, title };
+      return { id, tenantId, audience, title, acceptedAt: Date.now() };
     }
     if (result.status !== 0 && result.status < 500)
       throw new Error(`publish refused: ${result.status} ${JSON.stringify(result.body)}`);

@@ -1,5 +1,6 @@
 // The real API (`createApiServer`, as `apps/api/src/main.ts` starts it), in a child process that
-// also answers the test's IPC probes: heap after GC, sockets, rooms, listeners and timers.
+// also answers the test's IPC probes: heap after GC, sockets, rooms, listeners and timers, and
+// publishes events the test hands it through the server's own publish API.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApiServer, loadConfig } from '@org/api';
 
@@ -43,8 +44,27 @@ const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 const ms = (ns: number) => Math.round(ns / 1e4) / 100;
 
-process.on('message', (message: { type?: string; id?: number }) => {
+/** Events the test hands over to publish from inside the process (no HTTP, no store). */
+type PublishRequest = { event: string; target: unknown; data: unknown };
+
+/**
+ * Publishes a batch in order without waiting between events (numbering happens in the call; a
+ * conflated KPI update settles only when its frame goes, up to a window later).
+ */
+async function publishAll(events: PublishRequest[]) {
+  const publish = api.realtime.publish as (event: string, target: unknown, data: unknown) => Promise<unknown>;
+  const outcomes = await Promise.allSettled(events.map(({ event, target, data }) => publish(event, target, data)));
+  const errors = outcomes.flatMap((outcome, index) =>
+    outcome.status === 'rejected' ? [`${events[index]?.event}: ${(outcome.reason as Error).message}`] : [],
+  );
+  return { published: events.length - errors.length, failed: errors.length, errors: errors.slice(0, 5) };
+}
+
+process.on('message', (message: { type?: string; id?: number; events?: PublishRequest[] }) => {
   if (message?.type === 'probe') process.send?.({ type: 'probe', id: message.id, data: probe() });
+  if (message?.type === 'publish') {
+    void publishAll(message.events ?? []).then((data) => process.send?.({ type: 'publish', id: message.id, data }));
+  }
   if (message?.type === 'loop') {
     const data = { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) };
     loop.reset();

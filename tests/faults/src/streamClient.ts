@@ -92,6 +92,7 @@ export class StreamClient {
     this.socket.on('notification:new', (envelope: Envelope) => this.#onNotification(envelope));
     this.socket.on('kpi:update', (envelope: Envelope) => this.#onKpis(envelope));
     this.socket.on('disconnect', (reason) => {
+      this.#note(`disconnect (${reason})`);
       // socket.io-client does not reconnect by itself after the server said goodbye (a graceful
       // shutdown disconnects every socket); a client that wants its streams back does, with jitter.
       if (reason === 'io server disconnect' && this.#reconnect) {
@@ -107,7 +108,7 @@ export class StreamClient {
     this.socket.on('stream:resync', (envelope: Envelope) => {
       const { stream, reason } = envelope.data as { stream: string; reason: string };
       this.serverResyncs += 1;
-      this.log.push(`stream:resync ${stream} (${reason})`);
+      this.#note(`stream:resync ${stream} (${reason})`);
       this.cursors.delete(stream);
       void this.#resync(stream);
     });
@@ -146,6 +147,7 @@ export class StreamClient {
   async #onReady(): Promise<void> {
     const reconnect = this.readyAt.length > 0;
     this.readyAt.push(Date.now());
+    this.#note(`session:ready #${this.readyAt.length}`);
     this.#subscribed = false;
     const positions = (await this.#ack<{ streams: { stream: string; seq: number }[] }>('notifications:subscribe', {}))
       .streams;
@@ -172,7 +174,7 @@ export class StreamClient {
     // Live frames may have moved a cursor while the subscriptions were answered.
     for (const stream of Object.keys(resume)) resume[stream] = this.cursors.get(stream) ?? 0;
     if (reconnect)
-      this.log.push(
+      this.#note(
         `positions ${JSON.stringify(positions.map((p) => [p.stream.split(':').pop(), p.seq]))} stale ${stale.length}`,
       );
     if (Object.keys(resume).length > 0) {
@@ -180,10 +182,10 @@ export class StreamClient {
       this.replayed += answer.replayed;
       this.serverResyncs += answer.resync.length;
       for (const stream of answer.resync) {
-        this.log.push(`resume answered resync ${stream}`);
+        this.#note(`resume answered resync ${stream}`);
         if ((resume[stream] ?? 0) > 0) this.resyncsOfSeenStreams += 1;
       }
-      this.log.push(`resume ${JSON.stringify(resume)} -> replayed ${answer.replayed} resync ${answer.resync.length}`);
+      this.#note(`resume ${JSON.stringify(resume)} -> replayed ${answer.replayed} resync ${answer.resync.length}`);
     }
     this.#subscribed = true;
     for (const stream of stale) await this.#resync(stream);
@@ -239,7 +241,7 @@ export class StreamClient {
           return;
         } catch (error) {
           if (attempt >= RESYNC_ATTEMPTS) throw error;
-          this.log.push(`resync ${stream} attempt ${attempt}: ${(error as Error).message}`);
+          this.#note(`resync ${stream} attempt ${attempt}: ${(error as Error).message}`);
           await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 8_000 }));
         }
       }
@@ -251,9 +253,19 @@ export class StreamClient {
   }
 
   async resyncNotifications(): Promise<void> {
-    for (const id of await fetchAllNotifications(this.base, this.#options.token)) {
-      if (!this.notifications.has(id)) this.notifications.set(id, 'rest');
+    const ids = await fetchAllNotifications(this.base, this.#options.token);
+    let added = 0;
+    for (const id of ids) {
+      if (this.notifications.has(id)) continue;
+      this.notifications.set(id, 'rest');
+      added += 1;
     }
+    this.#note(`REST notifications: ${ids.length}, ${added} new`);
+  }
+
+  /** A line of the client's story (for failure messages), with the time it happened. */
+  #note(line: string): void {
+    this.log.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
   }
 
   async resyncKpis(): Promise<void> {

@@ -166,7 +166,8 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
         if (!client.notifications.has(id)) {
           lost += 1;
           if (examples.length < 5) {
-            const title = published.find((p) => p.id === id)?.title;
+            const missed = published.find((p) => p.id === id);
+            const title = `${missed?.title} (accepted ${new Date(missed?.acceptedAt ?? 0).toISOString().slice(11, 23)}, ${missed?.audience.kind})`;
             const kind =
               client instanceof StreamClient
                 ? `raw, errors [${client.errors.slice(-3).join('; ')}], log [${client.log.slice(-4).join('; ')}]`
@@ -229,7 +230,13 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
       statusLiveDownLive: `${wentDown}/${REALTIME_CLIENTS}`,
       crashes: api.crashes.length,
     });
-    if (lost > 0) console.log(`restart: lost examples:\n  ${examples.join('\n  ')}`);
+    if (lost > 0) {
+      console.log(`restart: lost examples:\n  ${examples.join('\n  ')}`);
+      const first = [...raw, ...realtime].find((client) =>
+        published.some((p) => isFor(p, client.identity) && !client.notifications.has(p.id)),
+      );
+      if (first instanceof StreamClient) console.log(`restart: ${first.identity.userId}'s log:\n  ${first.log.join('\n  ')}`);
+    }
     if (!FULL) console.log(`restart: status paths e.g. ${statusPaths.slice(0, 3).join(' | ')}`);
 
     expect(api.crashes).toEqual([]);
