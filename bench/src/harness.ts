@@ -58,7 +58,7 @@ export type ConnectReport = {
 };
 
 export type WaitReport = {
-  load: { cpuMs: number; cores: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
+  load: { cpuMs: number; cores: number; loopDelayP99Ms: number; loopDelayMaxMs: number; switchesPerFrame: number };
   frames: number;
   values: number;
   expected: number;

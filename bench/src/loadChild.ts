@@ -9,7 +9,7 @@ import notepack from 'notepack.io';
 import { WebSocket } from 'ws';
 import { nowMs } from './clock.js';
 import { announce, serveParent } from './ipc.js';
-import { BARE_ROOM, JWT_SECRET, MODULE, TENANT } from './payload.js';
+import { JWT_SECRET, roomAt } from './payload.js';
 import { encodeConnect, encodeEvent, PONG, scanValues, socketIoUrl } from './protocol.js';
 import type { ServerKind } from './serverChild.js';
 import { Histogram } from './stats.js';
@@ -19,12 +19,16 @@ export type LoadConfig = {
   /** Clients are spread round-robin over these ports (one per server process). */
   ports: number[];
   clients: number;
+  /** Client i is in room i mod rooms (see `roomAt`); default 1, one module room. */
+  rooms?: number;
   parser?: 'json' | 'msgpack';
   deflate?: boolean;
 };
 
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
 const secret = new TextEncoder().encode(JWT_SECRET);
+const rooms = Math.max(1, config.rooms ?? 1);
+const roomOf = (index: number) => roomAt(index % rooms, rooms);
 
 type Client = { ws: WebSocket | undefined; live: boolean; startedAt: number; liveAt: number };
 const clients: Client[] = [];
@@ -37,7 +41,12 @@ let lastRecv = 0;
 let minPublished = Number.POSITIVE_INFINITY;
 let closedAfterLive = 0;
 /** This process's CPU and event-loop delay since the last reset: is the load side the bottleneck? */
-let cpuMark = { usage: process.cpuUsage(), at: nowMs() };
+let cpuMark = { usage: process.cpuUsage(), at: nowMs(), switches: contextSwitches() };
+/** Times this process was switched out: once per wake-up when frames arrive one at a time. */
+function contextSwitches(): number {
+  const usage = process.resourceUsage();
+  return usage.voluntaryContextSwitches + usage.involuntaryContextSwitches;
+}
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
@@ -68,7 +77,7 @@ async function tokens(count: number): Promise<string[]> {
   const signed: string[] = [];
   for (let index = 0; index < count; index += 1) {
     signed.push(
-      await new SignJWT({ tenantId: TENANT, roles: ['UNDERWRITER'] })
+      await new SignJWT({ tenantId: roomOf(index).tenantId, roles: ['UNDERWRITER'] })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(`bench-user-${index}`)
         .setExpirationTime('2h')
@@ -80,7 +89,9 @@ async function tokens(count: number): Promise<string[]> {
 
 /** Opens one client; resolves when it is live (subscribed / joined / open) or has failed. */
 function open(index: number, token: string | undefined, errors: Map<string, number>): Promise<void> {
-  const port = config.ports[index % config.ports.length] as number;
+  // Each room's clients are split evenly over the server processes.
+  const port = config.ports[Math.floor(index / rooms) % config.ports.length] as number;
+  const room = roomOf(index);
   const client: Client = { ws: undefined, live: false, startedAt: nowMs(), liveAt: 0 };
   clients[index] = client;
   const fail = (reason: string) => errors.set(reason, (errors.get(reason) ?? 0) + 1);
@@ -96,7 +107,10 @@ function open(index: number, token: string | undefined, errors: Map<string, numb
       }
       resolve();
     };
-    const url = config.kind === 'ws' ? `ws://127.0.0.1:${port}/` : socketIoUrl('127.0.0.1', port);
+    const url =
+      config.kind === 'ws'
+        ? `ws://127.0.0.1:${port}/?room=${encodeURIComponent(room.name)}`
+        : socketIoUrl('127.0.0.1', port);
     const ws = new WebSocket(url, { perMessageDeflate: config.deflate === true, handshakeTimeout: 60_000 });
     client.ws = ws;
     ws.on('error', (error: Error & { code?: string }) => settle(`error:${error.code ?? error.message}`));
@@ -117,7 +131,7 @@ function open(index: number, token: string | undefined, errors: Map<string, numb
       if (isBinary) {
         const packet = notepack.decode(data) as { type: number; data?: unknown[]; id?: number };
         if (packet.type === 2 && client.live) onBinaryEvent(receivedAt, packet);
-        else if (packet.type === 0) sendPacket({ type: 2, data: ['join', BARE_ROOM], id: 0 });
+        else if (packet.type === 0) sendPacket({ type: 2, data: ['join', room.name], id: 0 });
         else if (packet.type === 3) settle();
         else if (packet.type === 4) settle('connect_error');
         return;
@@ -129,8 +143,8 @@ function open(index: number, token: string | undefined, errors: Map<string, numb
         if (type === 50 /* '2' event */) {
           if (client.live) onFrame(receivedAt, text);
         } else if (type === 48 /* '0' connect */) {
-          if (config.kind === 'full') ws.send(encodeEvent('kpi:subscribe', [{ module: MODULE }], 0));
-          else ws.send(encodeEvent('join', [BARE_ROOM], 0));
+          if (config.kind === 'full') ws.send(encodeEvent('kpi:subscribe', [{ module: room.module }], 0));
+          else ws.send(encodeEvent('join', [room.name], 0));
         } else if (type === 51 /* '3' ack */) {
           if (text.includes('"ok":true')) settle();
           else settle(`refused:${text.slice(0, 80)}`);
@@ -186,7 +200,7 @@ function reset() {
   firstRecv = Number.POSITIVE_INFINITY;
   lastRecv = 0;
   minPublished = Number.POSITIVE_INFINITY;
-  cpuMark = { usage: process.cpuUsage(), at: nowMs() };
+  cpuMark = { usage: process.cpuUsage(), at: nowMs(), switches: contextSwitches() };
   loopDelay.reset();
 }
 
@@ -212,6 +226,8 @@ async function waitFrames(expected: number, idleMs: number, timeoutMs: number) {
       cores: frames === 0 ? Number.NaN : cpuMs / (lastRecv - cpuMark.at),
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       loopDelayMaxMs: loopDelay.max / 1e6,
+      /** Context switches per frame received: ~1 when every frame wakes the process on its own. */
+      switchesPerFrame: frames === 0 ? Number.NaN : (contextSwitches() - cpuMark.switches) / frames,
     },
     frames,
     values,

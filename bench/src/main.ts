@@ -1,6 +1,6 @@
 /**
  * `pnpm bench` (every scenario, 3 runs each) or `pnpm bench --quick` (CI: fewer clients, 1 run, no
- * thresholds asserted). `--only=fanout,storm,hot,cores,eval,browser` picks scenarios.
+ * thresholds asserted). `--only=fanout,storm,rooms,hot,cores,eval,browser` picks scenarios.
  * Prints a table per scenario and writes bench/results/<timestamp>.json and latest.json.
  */
 import { execSync } from 'node:child_process';
@@ -20,6 +20,7 @@ import {
   hotKpi,
   QUICK,
   type ScenarioResult,
+  steadyRooms,
   stormMemorySteady,
 } from './scenarios.js';
 
@@ -34,6 +35,7 @@ const only = args
 const scenarios: { name: string; run: () => Promise<ScenarioResult> }[] = [
   { name: 'fanout', run: () => fanout(scale) },
   { name: 'storm', run: () => stormMemorySteady(scale) },
+  { name: 'rooms', run: () => steadyRooms(scale) },
   { name: 'hot', run: () => hotKpi(scale) },
   { name: 'cores', run: () => bothCores(scale) },
   { name: 'eval', run: () => evaluation(scale) },

@@ -29,6 +29,14 @@ export type Scale = {
   steadyClients: number;
   steadyPerSecond: number;
   steadyMs: number;
+  /** Steady stream across rooms: how many tenant × module rooms, events/s per client at each step, and how long. */
+  roomsClients: number;
+  roomsCount: number;
+  roomsRates: number[];
+  roomsMs: number;
+  roomsRuns: number;
+  /** The payload-encoding evaluation is not a target: fewer runs. */
+  evaluationRuns: number;
   hotClients: number;
   hotPerSecond: number;
   hotMs: number;
@@ -45,7 +53,13 @@ export const FULL: Scale = {
   fanoutEvents: (clients) => (clients >= 10_000 ? 20 : 50),
   steadyClients: 10_000,
   steadyPerSecond: 2,
-  steadyMs: 10_000,
+  steadyMs: 5_000,
+  roomsClients: 10_000,
+  roomsCount: 100,
+  roomsRates: [1, 2],
+  roomsMs: 5_000,
+  roomsRuns: 2,
+  evaluationRuns: 1,
   hotClients: 10_000,
   hotPerSecond: 1_000,
   hotMs: 3_000,
@@ -63,6 +77,12 @@ export const QUICK: Scale = {
   steadyClients: 1_000,
   steadyPerSecond: 2,
   steadyMs: 2_000,
+  roomsClients: 500,
+  roomsCount: 10,
+  roomsRates: [2],
+  roomsMs: 1_500,
+  roomsRuns: 1,
+  evaluationRuns: 1,
   hotClients: 500,
   hotPerSecond: 1_000,
   hotMs: 1_000,
@@ -310,6 +330,7 @@ export async function stormMemorySteady(scale: Scale, kinds: ServerKind[] = KIND
             'server CPU (cores)': collect(runs, (r) => r.cpu.cores),
             'server CPU ms/event': collect(runs, (r) => r.cpu.cpuMs / r.published),
             'load CPU ms/event': collect(runs, (r) => r.wait.load.cpuMs / r.published),
+            'load switches/delivery': collect(runs, (r) => r.wait.load.switchesPerFrame),
             'GC ms (max pause)': collect(runs, (r) => r.cpu.gcMaxPauseMs),
             delivered: `${Math.min(...runs.map((r) => r.wait.frames))}/${runs[0]?.wait.expected ?? 0}`,
           },
@@ -370,6 +391,115 @@ export async function stormMemorySteady(scale: Scale, kinds: ServerKind[] = KIND
     },
   ];
   return { tables, raw: { storm, memory, steady }, checks };
+}
+
+/**
+ * Scenario 2b: the steady stream as the product routes it. Operations staff are spread over tenants
+ * and modules, so an event goes to one tenant's module room, not to everyone: 10,000 clients in 100
+ * rooms (50 tenants x 2 modules, 100 clients each), each client receiving `rate` events/s. The full
+ * stack runs on one process and on two sharing rooms over Redis (both cores); the baselines route
+ * the same way (bare: `io.to(room)`, raw ws: a set of sockets per room). Every setup runs at
+ * every rate. Spread-out deliveries cost more per delivery than one burst to a big room: each
+ * write wakes the receiving process on its own (the load side reports its context switches).
+ */
+export async function steadyRooms(scale: Scale): Promise<ScenarioResult> {
+  const clients = scale.roomsClients;
+  const rooms = scale.roomsCount;
+  const redis = await startRedis();
+  const all: { label: string; kind: ServerKind; servers: ServerConfig[] }[] = [
+    { label: 'full stack, 1 process', kind: 'full', servers: [{ kind: 'full', conflationMs: false }] },
+    {
+      label: 'full stack, 2 processes + Redis',
+      kind: 'full',
+      servers: [
+        { kind: 'full', conflationMs: false, redisUrl: redis.url },
+        { kind: 'full', conflationMs: false, redisUrl: redis.url },
+      ],
+    },
+    { label: SERVER_LABELS.bare, kind: 'bare', servers: [{ kind: 'bare' }] },
+    { label: SERVER_LABELS.ws, kind: 'ws', servers: [{ kind: 'ws' }] },
+  ];
+  // Quick mode (CI, under two minutes) runs the full stack's two setups: every process start counts.
+  const setups = scale.quick ? all.slice(0, 2) : all;
+  type Measured = { wait: WaitReport; cpu: CpuReport[]; published: number };
+  const raw: Record<string, Measured[]> = {};
+  const tables: Table[] = [];
+  const checks: Check[] = [];
+  try {
+    log(
+      `steady across ${rooms} rooms, ${clients} clients: ${setups.map((setup) => setup.label).join(', ')}, interleaved`,
+    );
+    await withSetups(
+      setups.map((setup) => ({ server: setup.servers, load: { kind: setup.kind, clients, rooms } })),
+      async (running) => {
+        for (const setup of running) await burst(setup.servers[0]?.child as Child, setup.load, 3, setup.connect.live);
+        for (const rate of scale.roomsRates) {
+          const measured = running.map((_, index) => index);
+          for (let run = 0; run < scale.roomsRuns; run += 1) {
+            for (const position of rotated(measured.length, run)) {
+              const index = measured[position] as number;
+              const setup = running[index] as Setup;
+              const publisher = setup.servers[0]?.child as Child;
+              await setup.load.request({ cmd: 'reset' });
+              for (const server of setup.servers) await server.child.request({ cmd: 'cpuStart' });
+              const { published } = await publisher.request<{ published: number }>(
+                { cmd: 'rate', perSecond: rate * rooms, durationMs: scale.roomsMs, rooms },
+                scale.roomsMs + 60_000,
+              );
+              const cpu = await Promise.all(setup.servers.map((s) => s.child.request<CpuReport>({ cmd: 'cpuStop' })));
+              const wait = await setup.load.request<WaitReport>(
+                { cmd: 'wait', expected: (published * setup.connect.live) / rooms, idleMs: 3_000 },
+                90_000,
+              );
+              append(raw, `${rate}:${setups[index]?.label}`, { wait, cpu, published });
+            }
+          }
+          const rows: Row[] = measured.map((index) => {
+            const runs = raw[`${rate}:${setups[index]?.label}`] ?? [];
+            const deliveries = (r: Measured) => r.wait.frames;
+            const serverCpuMs = (r: Measured) => r.cpu.reduce((sum, c) => sum + c.cpuMs, 0);
+            return {
+              label: setups[index]?.label ?? '',
+              figures: {
+                'deliveries/s': collect(runs, (r) => (deliveries(r) / scale.roomsMs) * 1000),
+                'p50 ms': collect(runs, (r) => r.wait.latency.p50),
+                'p99 ms': collect(runs, (r) => r.wait.latency.p99),
+                'max ms': collect(runs, (r) => r.wait.latency.max),
+                'server CPU (cores, sum)': collect(runs, (r) => r.cpu.reduce((sum, c) => sum + c.cores, 0)),
+                'server CPU µs/delivery': collect(runs, (r) => (serverCpuMs(r) * 1000) / Math.max(1, deliveries(r))),
+                'load CPU (cores)': collect(runs, (r) => r.wait.load.cores),
+                'load µs/delivery': collect(runs, (r) => (r.wait.load.cpuMs * 1000) / Math.max(1, deliveries(r))),
+                'load switches/delivery': collect(runs, (r) => r.wait.load.switchesPerFrame),
+                delivered: `${Math.min(...runs.map((r) => r.wait.frames))}/${Math.round(runs[0]?.wait.expected ?? 0)}`,
+              },
+            };
+          });
+          tables.push({
+            title: `2b. Steady stream across rooms: ${clients.toLocaleString('en-US')} clients in ${rooms} tenant × module rooms, ${rate} events/s each, ${scale.roomsMs / 1000} s`,
+            note:
+              `${(rate * rooms).toLocaleString('en-US')} events/s in all, each to one room of ${Math.round(clients / rooms)} clients ` +
+              `(${(rate * clients).toLocaleString('en-US')} deliveries/s). Two processes: clients of each room split evenly, publishes enter through process 1. ` +
+              'The load process shares the 2 cores.',
+            rows,
+          });
+          for (const [label, name] of [
+            ['full stack, 1 process', 'one process'],
+            ['full stack, 2 processes + Redis', 'both cores'],
+          ] as const) {
+            const p99 = spread((raw[`${rate}:${label}`] ?? []).map((r) => r.wait.latency.p99)).median;
+            checks.push({
+              target: `steady stream ${clients} clients in ${rooms} rooms, ${rate}/s each, ${name}: p99 < 100 ms`,
+              measured: `${fmt(p99, 1)} ms`,
+              met: p99 < 100,
+            });
+          }
+        }
+      },
+    );
+  } finally {
+    await redis.stop();
+  }
+  return { tables, raw, checks };
 }
 
 /** Scenario 5: a hot KPI module, conflation on and off. */
@@ -581,13 +711,14 @@ export async function evaluation(scale: Scale): Promise<ScenarioResult> {
   const events = 20;
   const rows: Row[] = [];
   const raw: Record<string, unknown> = {};
-  for (const variant of variants) {
+  // Quick mode: the small payload only (JSON against msgpack); deflate matters for large ones.
+  for (const variant of scale.quick ? variants.slice(0, 2) : variants) {
     log(`evaluation, ${clients} clients, ${variant.label}`);
     const runs = await withSetup(variant.server, { ...variant.load, clients }, async ({ servers, load, connect }) => {
       const publisher = servers[0]?.child as Child;
       await burst(publisher, load, 2, connect.live, variant.keys);
       const results: { wait: WaitReport; cpu: CpuReport }[] = [];
-      for (let run = 0; run < scale.runs; run += 1) {
+      for (let run = 0; run < scale.evaluationRuns; run += 1) {
         await publisher.request({ cmd: 'cpuStart' });
         const wait = await burst(publisher, load, events, connect.live, variant.keys);
         const cpu = await publisher.request<CpuReport>({ cmd: 'cpuStop' });

@@ -17,7 +17,7 @@ import msgpackParser from 'socket.io-msgpack-parser';
 import { WebSocket, WebSocketServer } from 'ws';
 import { nowMs } from './clock.js';
 import { announce, serveParent } from './ipc.js';
-import { BARE_ROOM, JWT_SECRET, kpiUpdate, MODULE, TENANT } from './payload.js';
+import { JWT_SECRET, kpiUpdate, roomAt } from './payload.js';
 
 export type ServerKind = 'full' | 'bare' | 'ws';
 
@@ -37,21 +37,45 @@ const config = JSON.parse(process.argv[2] ?? '{}') as ServerConfig;
 const httpServer = createServer();
 const deflate = config.deflate ? { threshold: 1024 } : false;
 
-let publishOne: (publishedAt: number, keys: number, offset: number, keySpace: number) => void;
+/** Where a publish goes: room `index` of `rooms` (see `roomAt`). */
+type Where = ReturnType<typeof roomAt>;
+const roomCache = new Map<string, Where>();
+function where(index: number, rooms: number): Where {
+  const key = `${index}/${rooms}`;
+  let found = roomCache.get(key);
+  if (!found) {
+    found = roomAt(index, rooms);
+    roomCache.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * Publishes one event whose KPI values are `publishedAt`. The full stack returns its publish promise
+ * (settled once the event is numbered and sent by this process); the baselines send synchronously.
+ */
+let publishOne: (
+  publishedAt: number,
+  keys: number,
+  offset: number,
+  keySpace: number,
+  room: Where,
+) => Promise<unknown> | undefined;
 let connections: () => number;
 let framesOut = 0;
 let close: () => Promise<void>;
 
-// The two baselines send the same envelope the full stack sends, numbered on one stream.
-let bareSeq = 0;
-function bareEnvelope(at: number, keys: number, offset: number, keySpace: number) {
-  bareSeq += 1;
+// The two baselines send the same envelope the full stack sends, numbered per stream (room).
+const bareSeq = new Map<string, number>();
+function bareEnvelope(at: number, keys: number, offset: number, keySpace: number, room: Where) {
+  const seq = (bareSeq.get(room.name) ?? 0) + 1;
+  bareSeq.set(room.name, seq);
   return {
     id: randomUUID(),
-    stream: `kpi@${BARE_ROOM}`,
-    seq: bareSeq,
+    stream: `kpi@${room.name}`,
+    seq,
     ts: Date.now(),
-    data: kpiUpdate(at, keys, offset, keySpace),
+    data: kpiUpdate(at, keys, offset, keySpace, room),
   };
 }
 let realtime: RealtimeServer | undefined;
@@ -73,9 +97,9 @@ if (config.kind === 'full') {
   });
   await realtime.ready;
   const server = realtime;
-  const target = { kind: 'module', tenantId: TENANT, module: MODULE } as const;
-  publishOne = (at, keys, offset, keySpace) => {
-    server.publish('kpi:update', target, kpiUpdate(at, keys, offset, keySpace));
+  publishOne = (at, keys, offset, keySpace, room) => {
+    const target = { kind: 'module', tenantId: room.tenantId, module: room.module } as const;
+    return server.publish('kpi:update', target, kpiUpdate(at, keys, offset, keySpace, room));
   };
   connections = () => server.io.of('/').sockets.size;
   close = () => server.close();
@@ -89,9 +113,10 @@ if (config.kind === 'full') {
       ack?.({ ok: true });
     });
   });
-  publishOne = (at, keys, offset, keySpace) => {
-    io.to(BARE_ROOM).emit('kpi:update', bareEnvelope(at, keys, offset, keySpace));
+  publishOne = (at, keys, offset, keySpace, room) => {
+    io.to(room.name).emit('kpi:update', bareEnvelope(at, keys, offset, keySpace, room));
     framesOut += 1;
+    return undefined;
   };
   connections = () => io.of('/').sockets.size;
   close = async () => {
@@ -100,10 +125,23 @@ if (config.kind === 'full') {
   };
 } else {
   const wss = new WebSocketServer({ server: httpServer, perMessageDeflate: deflate });
-  publishOne = (at, keys, offset, keySpace) => {
-    const text = JSON.stringify(['kpi:update', bareEnvelope(at, keys, offset, keySpace)]);
-    for (const client of wss.clients) if (client.readyState === WebSocket.OPEN) client.send(text);
+  // Rooms as a plain ws server keeps them: a set of sockets per room, named in the URL (`/?room=`).
+  const members = new Map<string, Set<WebSocket>>();
+  wss.on('connection', (socket, request) => {
+    const room = new URL(request.url ?? '/', 'http://bench').searchParams.get('room') ?? roomAt(0, 1).name;
+    let set = members.get(room);
+    if (!set) {
+      set = new Set();
+      members.set(room, set);
+    }
+    set.add(socket);
+    socket.once('close', () => set.delete(socket));
+  });
+  publishOne = (at, keys, offset, keySpace, room) => {
+    const text = JSON.stringify(['kpi:update', bareEnvelope(at, keys, offset, keySpace, room)]);
+    for (const client of members.get(room.name) ?? []) if (client.readyState === WebSocket.OPEN) client.send(text);
     framesOut += 1;
+    return undefined;
   };
   connections = () => wss.clients.size;
   close = async () => {
@@ -133,16 +171,26 @@ function memory() {
   return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, gcExposed: gc !== undefined };
 }
 
-/** Publishes `count` events, one per macrotask, so I/O can interleave as it would in production. */
+/**
+ * Publishes `count` events as fast as the server takes them, one per macrotask, so I/O can
+ * interleave as it would in production. Each event is published once the previous one was sent by
+ * this process: on one process `publish` sends before it returns, with several it sends once the
+ * shared counter answers, so both measure publish→receive the same way (not a queue of the burst).
+ */
 function burst(count: number, keys: number): Promise<{ publishMs: number }> {
   const started = nowMs();
-  return new Promise((resolve) => {
+  const room = where(0, 1);
+  return new Promise((resolve, reject) => {
     let sent = 0;
     const step = () => {
-      publishOne(nowMs(), keys, sent, keys);
+      const pending = publishOne(nowMs(), keys, sent, keys, room);
       sent += 1;
-      if (sent < count) setImmediate(step);
-      else resolve({ publishMs: nowMs() - started });
+      const next = () => {
+        if (sent < count) setImmediate(step);
+        else resolve({ publishMs: nowMs() - started });
+      };
+      if (pending) pending.then(next, reject);
+      else next();
     };
     step();
   });
@@ -150,9 +198,14 @@ function burst(count: number, keys: number): Promise<{ publishMs: number }> {
 
 /**
  * Publishes `perSecond` events for `durationMs`, on a 10 ms tick, catching up when the tick runs late,
- * but never after `durationMs` (so a saturated server publishes only what it can).
+ * but never after `durationMs` (so a saturated server publishes only what it can). With several
+ * `rooms`, event n goes to room n mod rooms: each room gets perSecond / rooms events per second.
+ *
+ * Each event is stamped with the time it was due, not the time the tick got to run: a server busy
+ * writing an earlier event delays the tick, and that wait is part of what a client sees (without
+ * this, a synchronous server would hide its own queueing from the measure: coordinated omission).
  */
-function rate(perSecond: number, durationMs: number, keys: number, keySpace: number) {
+function rate(perSecond: number, durationMs: number, keys: number, keySpace: number, rooms: number) {
   const started = nowMs();
   let published = 0;
   return new Promise<{ published: number; wallMs: number }>((resolve) => {
@@ -164,7 +217,8 @@ function rate(perSecond: number, durationMs: number, keys: number, keySpace: num
       );
       // Never past the deadline: a saturated server publishes what it can, and `published` says so.
       while (published < due && nowMs() - started < durationMs) {
-        publishOne(nowMs(), keys, published * keys, keySpace);
+        const dueAt = started + (published * 1000) / perSecond;
+        publishOne(dueAt, keys, published * keys, keySpace, where(published % rooms, rooms))?.catch(() => undefined);
         published += 1;
       }
       if (elapsed >= durationMs) resolve({ published, wallMs: nowMs() - started });
@@ -207,6 +261,7 @@ serveParent(async (command) => {
         Number(command.durationMs),
         Number(command.keys ?? 1),
         Number(command.keySpace ?? 1),
+        Math.max(1, Number(command.rooms ?? 1)),
       );
     case 'profileStart': {
       // CPU profile of just what follows (e.g. bursts), unlike --cpu-prof which covers the connects too.
