@@ -53,6 +53,8 @@ export class PresenceTracker {
   /** Digest of the last list published per tenant (without `since`). */
   readonly #last = new Map<TenantId, string>();
   readonly #scheduled = new Set<TenantId>();
+  /** Tenants an admin joined since their last recount: that admin must get the list, changed or not. */
+  readonly #adminJoined = new Set<TenantId>();
   readonly #chains = new Map<TenantId, Promise<void>>();
   /** How long the last recount of a tenant took (ms). */
   readonly #cost = new Map<TenantId, number>();
@@ -77,8 +79,14 @@ export class PresenceTracker {
     this.#singleNode = options.singleNode === true;
   }
 
-  /** A socket of this tenant connected or disconnected. Recounts run one at a time per tenant, in order. */
-  changed(tenantId: TenantId): void {
+  /**
+   * A socket of this tenant connected or disconnected. Recounts run one at a time per tenant, in
+   * order. `adminJoined`: the socket is an admin's that just connected. It gets the list even when
+   * the list is what was last published, which it never received (a page reload can take its REST
+   * snapshot between its old socket leaving and its new one arriving, and would keep "nobody" for good).
+   */
+  changed(tenantId: TenantId, options: { adminJoined?: boolean } = {}): void {
+    if (options.adminJoined) this.#adminJoined.add(tenantId);
     if (this.#closed || this.#scheduled.has(tenantId)) return;
     this.#scheduled.add(tenantId);
     const previous = this.#chains.get(tenantId) ?? Promise.resolve();
@@ -89,6 +97,7 @@ export class PresenceTracker {
         this.#scheduled.delete(tenantId);
         if (this.#closed) return;
         if (this.#nobodyToTell(tenantId)) return;
+        const mustTell = this.#adminJoined.delete(tenantId);
         const started = performance.now();
         try {
           const update = await presenceOf(this.#io, tenantId);
@@ -96,7 +105,7 @@ export class PresenceTracker {
           const key = createHash('sha256')
             .update(JSON.stringify(update.online.map(({ since: _since, ...user }) => user)))
             .digest('base64');
-          if (this.#closed || this.#last.get(tenantId) === key) return;
+          if (this.#closed || (this.#last.get(tenantId) === key && !mustTell)) return;
           this.#last.set(tenantId, key);
           this.#publish(update);
         } finally {

@@ -283,7 +283,7 @@ export function createRealtimeServer(options: RealtimeServerOptions): RealtimeSe
       modules: modulesForRoles(session.roles),
       expiresAt: session.expiresAt,
     });
-    presence.changed(session.tenantId);
+    presence.changed(session.tenantId, { adminJoined: session.roles.includes('ADMIN') });
   });
 
   io.on('realtime:stats', (ack) => ack(nodeStats(io, metrics)));

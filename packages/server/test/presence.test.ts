@@ -74,4 +74,30 @@ describe('presence', () => {
       ]),
     );
   });
+  it('sends the list to an admin who comes back, though it is the list last published (a page reload)', async () => {
+    const { url } = await startServer(disposer);
+    const tenantId = uniqueId('t');
+    await connectAs(disposer, url, { userId: 'bob', tenantId, roles: ['UNDERWRITER'] });
+    const token = await signToken({ userId: 'adam', tenantId, roles: ['ADMIN'] });
+    const expected = [
+      { userId: 'adam', connections: 1, roles: ['ADMIN'] },
+      { userId: 'bob', connections: 1, roles: ['UNDERWRITER'] },
+    ];
+    const first = makeClient(disposer, url, { token, protocol: PROTOCOL_VERSION });
+    const firstUpdates = collect(first, ['presence:update']);
+    first.connect();
+    await vi.waitFor(() =>
+      expect(summary(firstUpdates.at(-1)?.envelope.data as PresenceUpdate | undefined)).toEqual(expected),
+    );
+    // The old page's socket leaves; with no admin left the recount is skipped.
+    first.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The reloaded page's socket: who is online is what was last published, and it still hears it.
+    const again = makeClient(disposer, url, { token, protocol: PROTOCOL_VERSION });
+    const againUpdates = collect(again, ['presence:update']);
+    again.connect();
+    await vi.waitFor(() =>
+      expect(summary(againUpdates.at(-1)?.envelope.data as PresenceUpdate | undefined)).toEqual(expected),
+    );
+  });
 });
