@@ -321,9 +321,19 @@ describe('notifications and tenancy', () => {
 
   it('lets admins (and only admins) read realtime stats, scoped to their tenant', async () => {
     const admin = await login(api, 'admin@globex-pay');
-    const stats = await request(api, 'GET', '/api/realtime/stats', { token: admin.accessToken });
-    expect(stats.status).toBe(200);
-    expect(Object.keys(RealtimeStats.parse(stats.body).perTenant)).toEqual(['globex-pay']);
+    // Another tenant's risk analyst is online: its role must not show in this admin's figures.
+    const outsider = await login(api, 'risk@acme-lending');
+    const colleague = await login(api, 'finance@globex-pay');
+    const sockets = [await connect(api, outsider.accessToken), await connect(api, colleague.accessToken)];
+    try {
+      const stats = await request(api, 'GET', '/api/realtime/stats', { token: admin.accessToken });
+      expect(stats.status).toBe(200);
+      const parsed = RealtimeStats.parse(stats.body);
+      expect(Object.keys(parsed.perTenant)).toEqual(['globex-pay']);
+      expect(parsed.perRole).toEqual({ FINANCE_MANAGER: 1 });
+    } finally {
+      for (const socket of sockets) socket.disconnect();
+    }
     const agent = await login(api, 'support@globex-pay');
     expect((await request(api, 'GET', '/api/realtime/stats', { token: agent.accessToken })).status).toBe(403);
     expect((await request(api, 'GET', '/api/realtime/presence', { token: agent.accessToken })).status).toBe(403);

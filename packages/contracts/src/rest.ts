@@ -137,10 +137,15 @@ export const PublishEventResponse = z.object({
 });
 export type PublishEventResponse = z.infer<typeof PublishEventResponse>;
 
+/**
+ * `GET /api/realtime/stats`. For a tenant's admin, `perTenant` and `perRole` cover that tenant
+ * only; `connections`, `uniqueUsers`, `rooms`, events and rejections are the node's totals.
+ */
 export const RealtimeStats = z.object({
   connections: z.number().int().nonnegative(),
   uniqueUsers: z.number().int().nonnegative(),
   perTenant: z.record(z.string(), z.number().int().nonnegative()),
+  /** Connections per role (a connection counts once for each role of its user). */
   perRole: z.record(z.string(), z.number().int().nonnegative()),
   rooms: z.number().int().nonnegative(),
   eventsIn: z.number().int().nonnegative(),

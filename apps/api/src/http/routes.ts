@@ -205,11 +205,16 @@ export function apiRoutes({ config, store, services, realtime, tokens, accounts 
   });
 
   // ------------------------------------------------------------------ realtime and docs
-  router.get('/realtime/stats', authed, requireRole('ADMIN'), (req, res) => {
+  router.get('/realtime/stats', authed, requireRole('ADMIN'), async (req, res) => {
     const stats = realtime.stats();
     const { tenantId } = principalOf(req);
-    // An admin sees its own tenant's figures, never another tenant's.
-    const scoped: RealtimeStats = { ...stats, perTenant: { [tenantId]: stats.perTenant[tenantId] ?? 0 } };
+    // An admin sees its own tenant's figures, never another tenant's: connections per role are
+    // counted from the tenant's own presence, not the node's (which counts every tenant).
+    const perRole: Record<string, number> = {};
+    for (const user of (await realtime.presence(tenantId)).online) {
+      for (const role of user.roles) perRole[role] = (perRole[role] ?? 0) + user.connections;
+    }
+    const scoped: RealtimeStats = { ...stats, perTenant: { [tenantId]: stats.perTenant[tenantId] ?? 0 }, perRole };
     res.json(scoped);
   });
 
