@@ -57,7 +57,7 @@ export function AdminPage({ user, getToken }: AdminPageProps) {
         </p>
       )}
       <section className="stat-grid" aria-label="Connection stats">
-        <Stat label="Connections (this tenant)" value={s?.perTenant[user.tenantId] ?? 0} />
+        <Stat label="Connections (tenant)" value={s?.perTenant[user.tenantId] ?? 0} />
         <Stat label="Connections (node)" value={s?.connections ?? 0} />
         <Stat label="Unique users (node)" value={s?.uniqueUsers ?? 0} />
         <Stat label="Rooms" value={s?.rooms ?? 0} />
@@ -96,7 +96,7 @@ export function AdminPage({ user, getToken }: AdminPageProps) {
         <aside className="modules">
           <section className="panel" aria-labelledby="roles-title">
             <header>
-              <h2 id="roles-title">Connections by role</h2>
+              <h2 id="roles-title">Connections by role (tenant)</h2>
             </header>
             <table className="table">
               <tbody>
@@ -111,7 +111,7 @@ export function AdminPage({ user, getToken }: AdminPageProps) {
           </section>
           <section className="panel" aria-labelledby="rejections-title">
             <header>
-              <h2 id="rejections-title">Rejections</h2>
+              <h2 id="rejections-title">Rejections (node)</h2>
             </header>
             {rejections.length === 0 ? (
               <p className="empty">None so far.</p>
