@@ -235,7 +235,8 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
       const first = [...raw, ...realtime].find((client) =>
         published.some((p) => isFor(p, client.identity) && !client.notifications.has(p.id)),
       );
-      if (first instanceof StreamClient) console.log(`restart: ${first.identity.userId}'s log:\n  ${first.log.join('\n  ')}`);
+      if (first instanceof StreamClient)
+        console.log(`restart: ${first.identity.userId}'s log:\n  ${first.log.join('\n  ')}`);
     }
     if (!FULL) console.log(`restart: status paths e.g. ${statusPaths.slice(0, 3).join(' | ')}`);
 
