@@ -16,7 +16,7 @@ import { Histogram } from './stats.js';
 
 export type LoadConfig = {
   kind: ServerKind;
-  /** Clients are spread round-robin over these ports (one per server process). */
+  /** One port per server process; each room's clients are split evenly over them. */
   ports: number[];
   clients: number;
   /** Client i is in room i mod rooms (see `roomAt`); default 1, one module room. */

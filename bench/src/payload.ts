@@ -18,9 +18,6 @@ export function roomAt(index: number, rooms: number): { tenantId: string; module
   return { tenantId, module, name: `tenant:${tenantId}:module:${module}` };
 }
 
-/** The room bare Socket.IO and the load clients agree on when there is one. */
-export const BARE_ROOM = roomAt(0, 1).name;
-
 /**
  * A KPI update whose values are publish times (see clock.ts), so a client reads its latency from the
  * frame. `keys` KPIs per update (large payloads for the compression test), `offset` picks the keys.

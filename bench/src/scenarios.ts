@@ -1,3 +1,4 @@
+import { startRedis } from '@org/test-support';
 import { sleep } from './clock.js';
 import {
   type ConnectReport,
@@ -14,7 +15,6 @@ import {
 } from './harness.js';
 import type { Child } from './ipc.js';
 import type { LoadConfig } from './loadChild.js';
-import { startRedis } from './redis.js';
 import type { ServerConfig, ServerKind } from './serverChild.js';
 import { spread } from './stats.js';
 

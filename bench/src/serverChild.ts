@@ -37,18 +37,10 @@ const config = JSON.parse(process.argv[2] ?? '{}') as ServerConfig;
 const httpServer = createServer();
 const deflate = config.deflate ? { threshold: 1024 } : false;
 
-/** Where a publish goes: room `index` of `rooms` (see `roomAt`). */
+/** Where a publish goes (see `roomAt`). */
 type Where = ReturnType<typeof roomAt>;
-const roomCache = new Map<string, Where>();
-function where(index: number, rooms: number): Where {
-  const key = `${index}/${rooms}`;
-  let found = roomCache.get(key);
-  if (!found) {
-    found = roomAt(index, rooms);
-    roomCache.set(key, found);
-  }
-  return found;
-}
+/** The one module room of every scenario but the steady stream across rooms. */
+const ONE_ROOM = roomAt(0, 1);
 
 /**
  * Publishes one event whose KPI values are `publishedAt`. The full stack returns its publish promise
@@ -128,7 +120,7 @@ if (config.kind === 'full') {
   // Rooms as a plain ws server keeps them: a set of sockets per room, named in the URL (`/?room=`).
   const members = new Map<string, Set<WebSocket>>();
   wss.on('connection', (socket, request) => {
-    const room = new URL(request.url ?? '/', 'http://bench').searchParams.get('room') ?? roomAt(0, 1).name;
+    const room = new URL(request.url ?? '/', 'http://bench').searchParams.get('room') ?? ONE_ROOM.name;
     let set = members.get(room);
     if (!set) {
       set = new Set();
@@ -179,11 +171,10 @@ function memory() {
  */
 function burst(count: number, keys: number): Promise<{ publishMs: number }> {
   const started = nowMs();
-  const room = where(0, 1);
   return new Promise((resolve, reject) => {
     let sent = 0;
     const step = () => {
-      const pending = publishOne(nowMs(), keys, sent, keys, room);
+      const pending = publishOne(nowMs(), keys, sent, keys, ONE_ROOM);
       sent += 1;
       const next = () => {
         if (sent < count) setImmediate(step);
@@ -207,6 +198,7 @@ function burst(count: number, keys: number): Promise<{ publishMs: number }> {
  */
 function rate(perSecond: number, durationMs: number, keys: number, keySpace: number, rooms: number) {
   const started = nowMs();
+  const targets = Array.from({ length: rooms }, (_, index) => roomAt(index, rooms));
   let published = 0;
   return new Promise<{ published: number; wallMs: number }>((resolve) => {
     const tick = () => {
@@ -218,7 +210,9 @@ function rate(perSecond: number, durationMs: number, keys: number, keySpace: num
       // Never past the deadline: a saturated server publishes what it can, and `published` says so.
       while (published < due && nowMs() - started < durationMs) {
         const dueAt = started + (published * 1000) / perSecond;
-        publishOne(dueAt, keys, published * keys, keySpace, where(published % rooms, rooms))?.catch(() => undefined);
+        publishOne(dueAt, keys, published * keys, keySpace, targets[published % rooms] as Where)?.catch(
+          () => undefined,
+        );
         published += 1;
       }
       if (elapsed >= durationMs) resolve({ published, wallMs: nowMs() - started });

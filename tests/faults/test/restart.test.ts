@@ -40,6 +40,14 @@ function kpiBody(tenantId: string, module: Module, value: number) {
   };
 }
 
+/** Which kind of client, its last errors and (raw clients) the last lines of its story: for failure messages. */
+function clientStory(client: StreamClient | TrackedRealtimeClient, logLines: number): string {
+  const errors = `errors [${client.errors.slice(-3).join('; ')}]`;
+  return client instanceof StreamClient
+    ? `raw, ${errors}, log [${client.log.slice(-logLines).join('; ')}]`
+    : `RealtimeClient, ${errors}`;
+}
+
 describe(`API process restart under ${TOTAL} streaming clients`, () => {
   const api = new ApiProcess({ name: 'restart-api' });
   const raw: StreamClient[] = [];
@@ -168,11 +176,7 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
           if (examples.length < 5) {
             const missed = published.find((p) => p.id === id);
             const title = `${missed?.title} (accepted ${new Date(missed?.acceptedAt ?? 0).toISOString().slice(11, 23)}, ${missed?.audience.kind})`;
-            const kind =
-              client instanceof StreamClient
-                ? `raw, errors [${client.errors.slice(-3).join('; ')}], log [${client.log.slice(-4).join('; ')}]`
-                : `RealtimeClient, errors [${client.errors.slice(-3).join('; ')}]`;
-            examples.push(`${client.identity.userId} missed ${title} (${kind})`);
+            examples.push(`${client.identity.userId} missed ${title} (${clientStory(client, 4)})`);
           }
         }
       }
@@ -196,11 +200,9 @@ describe(`API process restart under ${TOTAL} streaming clients`, () => {
       if (value === kpiValue) continue;
       kpiStale += 1;
       if (staleExamples.length < 5) {
-        const kind =
-          client instanceof StreamClient
-            ? `raw, errors [${client.errors.slice(-3).join('; ')}], log [${client.log.slice(-2).join('; ')}]`
-            : `RealtimeClient, errors [${client.errors.slice(-3).join('; ')}]`;
-        staleExamples.push(`${client.identity.userId} ${module}: ${value} instead of ${kpiValue}, ${kind}`);
+        staleExamples.push(
+          `${client.identity.userId} ${module}: ${value} instead of ${kpiValue}, ${clientStory(client, 2)}`,
+        );
       }
     }
     const statusPaths = realtime.map((c) => c.statuses.join('>'));

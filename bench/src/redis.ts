@@ -1,1 +1,0 @@
-export { startRedis } from '@org/test-support'; // scenarios.ts imports it from here
